@@ -35,10 +35,12 @@ let package = Package(
             dependencies: ["CLibvirt", "CGuestfs", "CCrypto"]),
         .executableTarget(name: "cosy-lab", dependencies: ["CosyLab"]),
 
-        // Guest programs (built as static executables by `cosy-lab image`).
-        .executableTarget(name: "cosy-copy", dependencies: ["CosyKit"]),
+        // Guest programs (built as static executables by `cosy-lab image`)
+        // and what they share: timing, result records, options.
+        .target(name: "GuestKit", dependencies: ["CosyKit"]),
+        .executableTarget(name: "cosy-copy", dependencies: ["CosyKit", "GuestKit"]),
 
-        .testTarget(name: "CosyKitTests", dependencies: ["CosyKit", "CCosy"]),
+        .testTarget(name: "CosyKitTests", dependencies: ["CosyKit", "CCosy", "GuestKit"]),
         .testTarget(name: "CosyLabTests", dependencies: ["CosyLab"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CosyLab"]),
     ],
