@@ -58,7 +58,7 @@ public struct CommandSpec: Sendable {
         rows.append(("-h, --help", "Show help information."))
         let width = min(34, rows.map(\.0.count).max() ?? 0)
         for (l, r) in rows {
-            let pad = l.count < width ? String(repeating: " ", count: width - l.count) : "\n" + String(repeating: " ", count: width + 2)
+            let pad = l.count <= width ? String(repeating: " ", count: width - l.count) : "\n" + String(repeating: " ", count: width + 2)
             out += "  \(l)\(pad)  \(r)\n"
         }
         return out

@@ -1,0 +1,163 @@
+import Foundation
+
+/// The guest images of one kernel: the initramfs (busybox, init, guest
+/// programs, the kernel's selftest) and the ext4 data disk.
+public struct GuestImages: Sendable {
+    public var initramfs: URL
+    public var dataDisk: URL
+    /// Content hash of the initramfs.
+    public var initramfsKey: String
+    public var dataKey: String
+}
+
+/// Parameters of the data disk's contents.
+public struct DatasetSpec: Sendable, Equatable {
+    /// Size of the copy workload's source file.
+    public var copyBytes: Int = 64 << 20
+
+    public init(copyBytes: Int = 64 << 20) { self.copyBytes = copyBytes }
+
+    /// The disk must hold the source, one copy and file system overhead.
+    var diskMiB: Int { max(64, (copyBytes * 2 >> 20) + 64) }
+
+    /// Bumped when the generated data changes for the same parameters.
+    static let generatorVersion = "dataset-1"
+}
+
+/// `cosy-lab image`: builds and caches the guest images.
+public struct ImageBuilder {
+    public var paths: LabPaths
+    public var progress: ProgressReporter
+    /// Guest programs built as static executables into the initramfs.
+    public static let guestPrograms = ["cosy-copy"]
+    public static let busybox = URL(fileURLWithPath: "/bin/busybox")
+
+    public init(paths: LabPaths, progress: ProgressReporter) {
+        self.paths = paths
+        self.progress = progress
+    }
+
+    /// Builds (or finds in the cache) both images for `kernel`.
+    public func build(for kernel: KernelArtifact, dataset: DatasetSpec) throws -> GuestImages {
+        let (initramfs, ikey) = try buildInitramfs(selftest: kernel.selftest)
+        let (disk, dkey) = try buildDataDisk(dataset)
+        return GuestImages(initramfs: initramfs, dataDisk: disk, initramfsKey: ikey, dataKey: dkey)
+    }
+
+    /// Builds the guest programs as fully static executables; returns
+    /// their paths.
+    func buildGuestPrograms() throws -> [String: URL] {
+        let scratch = paths.cacheRoot.appendingPathComponent("guest-build")
+        var result: [String: URL] = [:]
+        for product in Self.guestPrograms {
+            progress.stage("image: building guest program \(product) (static, release)")
+            let command = ["swift", "build", "-c", "release", "--product", product,
+                           "--scratch-path", scratch.path, "-Xswiftc", "-static-executable"]
+            do {
+                try Shell.run(command, in: paths.projectRoot, tailLines: 30) { progress.status("image: \($0)") }
+            } catch let f as Shell.Failure {
+                progress.clearStatus()
+                throw LabError("building guest program \(product) failed: \(f)")
+            }
+            progress.clearStatus()
+            result[product] = scratch.appendingPathComponent("release/\(product)")
+        }
+        return result
+    }
+
+    /// The initramfs: content-addressed by everything that goes into it.
+    func buildInitramfs(selftest: URL?) throws -> (URL, String) {
+        let fm = FileManager.default
+        guard fm.isExecutableFile(atPath: Self.busybox.path) else {
+            throw LabError.missing("busybox (static) at /bin/busybox", package: "busybox-static")
+        }
+        let initScript = paths.imagesDir.appendingPathComponent("init")
+        let programs = try buildGuestPrograms()
+
+        var h = ContentHash()
+        try h.add("init", file: initScript)
+        try h.add("busybox", file: Self.busybox)
+        for name in programs.keys.sorted() { try h.add("bin/\(name)", file: programs[name]!) }
+        if let s = selftest { try h.add("selftest", file: s) }
+        let key = h.finish()
+        let out = paths.imageCache.appendingPathComponent("initramfs-\(key.prefix(24)).cpio")
+        if fm.fileExists(atPath: out.path) {
+            progress.stage("image: initramfs \(key.prefix(12)) is cached")
+            return (out, key)
+        }
+        progress.stage("image: writing initramfs \(key.prefix(12))")
+        var cpio = CpioArchive()
+        for dir in ["bin", "dev", "proc", "sys", "tmp", "data", "mnt", "root"] { cpio.addDirectory(dir) }
+        cpio.addCharacterDevice("dev/console", major: 5, minor: 1)
+        try cpio.addFile("init", from: initScript, mode: 0o755)
+        try cpio.addFile("bin/busybox", from: Self.busybox, mode: 0o755)
+        cpio.addSymlink("bin/sh", target: "busybox")
+        for name in programs.keys.sorted() {
+            let stripped = paths.imageCache.appendingPathComponent(".strip-\(name)-\(getpid())")
+            try? fm.removeItem(at: stripped)
+            try Shell.run(["strip", "-o", stripped.path, programs[name]!.path])
+            try cpio.addFile("bin/\(name)", from: stripped, mode: 0o755)
+        }
+        if let s = selftest { try cpio.addFile("bin/cosy_test", from: s, mode: 0o755) }
+        try cpio.write(to: out)
+        for name in programs.keys { try? fm.removeItem(at: paths.imageCache.appendingPathComponent(".strip-\(name)-\(getpid())")) }
+        return (out, key)
+    }
+
+    /// The ext4 data disk with the benchmark data, built with libguestfs.
+    func buildDataDisk(_ dataset: DatasetSpec) throws -> (URL, String) {
+        let fm = FileManager.default
+        var h = ContentHash()
+        h.add("generator", string: DatasetSpec.generatorVersion)
+        h.add("copy-bytes", string: String(dataset.copyBytes))
+        let key = h.finish()
+        let out = paths.imageCache.appendingPathComponent("data-\(key.prefix(24)).img")
+        let marker = URL(fileURLWithPath: out.path + ".ok")
+        if fm.fileExists(atPath: out.path), fm.fileExists(atPath: marker.path) {
+            progress.stage("image: data disk \(key.prefix(12)) is cached")
+            return (out, key)
+        }
+        try fm.ensureDirectory(paths.imageCache)
+        let staging = paths.imageCache.appendingPathComponent(".data-\(getpid())")
+        try? fm.removeItem(at: staging)
+        try fm.ensureDirectory(staging)
+        defer { try? fm.removeItem(at: staging) }
+
+        progress.stage("image: generating \(ByteSize.format(dataset.copyBytes)) of copy data")
+        let src = staging.appendingPathComponent("src")
+        try Dataset.writePseudoRandomFile(src, bytes: dataset.copyBytes, seed: 0xC05E_1AB)
+
+        progress.stage("image: building the \(dataset.diskMiB) MiB ext4 data disk with libguestfs (TCG appliance)")
+        let started = Date()
+        try? fm.removeItem(at: marker)
+        try DataDisk.build(at: out, sizeMiB: dataset.diskMiB, files: [("/copy/src", src)], label: "cosy-data")
+        try Data(key.utf8).write(to: marker)
+        progress.stage("image: data disk built in \(formatSeconds(Date().timeIntervalSince(started)))")
+        return (out, key)
+    }
+}
+
+/// Deterministic benchmark data.
+enum Dataset {
+    /// Writes `bytes` of xorshift64* output: incompressible, reproducible.
+    static func writePseudoRandomFile(_ url: URL, bytes: Int, seed: UInt64) throws {
+        FileManager.default.createFile(atPath: url.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: url)
+        defer { try? handle.close() }
+        var state = seed | 1
+        let block = 1 << 20
+        var remaining = bytes
+        var buffer = [UInt64](repeating: 0, count: block / 8)
+        while remaining > 0 {
+            for i in buffer.indices {
+                state ^= state >> 12
+                state ^= state << 25
+                state ^= state >> 27
+                buffer[i] = state &* 0x2545_F491_4F6C_DD1D
+            }
+            let n = min(block, remaining)
+            buffer.withUnsafeBytes { handle.write(Data($0.prefix(n))) }
+            remaining -= n
+        }
+    }
+}
