@@ -47,7 +47,7 @@ import Testing
         c.nop()
         c.place(end)
         let w = try c.encode().words
-        #expect(w[1] == 0x0000_0010_0000_0004)  // 4 entries, 16 words
+        #expect(w[1] == 0x0000_000f_0000_0004)  // 4 entries, 15 words
         #expect(w[2] == 0x0000_0064_0000_0001)  // 1 slot, max_exec 100
         #expect(w[6] == UInt64(bitPattern: -1))
         #expect(w[7] == 0x0000_0000_0000_0102)  // ASSIGN nargs 1 dst 0
@@ -57,7 +57,7 @@ import Testing
         #expect(w[12] == 0x0000_ffff_0000_0104)  // JUMP ALWAYS nargs 1
         #expect(w[13] == 4)  // target: end of compound
         #expect(w[14] == 0x0000_ffff_0000_0000)  // NOP
-        #expect(w.count == 16)
+        #expect(w.count == 15)
     }
 
     @Test func headerLayoutMatchesUAPI() {

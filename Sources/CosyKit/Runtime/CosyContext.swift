@@ -5,8 +5,9 @@ import Glibc
 
 /// Why a Cosy call failed.
 public enum CosyError: Error, Equatable, CustomStringConvertible {
-    /// The running kernel has no Cosy system calls.
-    case unsupportedKernel
+    /// The running kernel has no Cosy system calls (with what the probe
+    /// call returned).
+    case unsupportedKernel(Errno?)
     /// `cosy_init` failed.
     case initFailed(Errno)
     /// The compound does not fit in the compound buffer.
@@ -18,8 +19,9 @@ public enum CosyError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .unsupportedKernel:
-            "this kernel has no Cosy system calls (cosy_init returned ENOSYS); "
+        case .unsupportedKernel(let errno):
+            "this kernel has no Cosy system calls (cosy_init, syscall 463, "
+                + (errno.map { "failed with \($0)" } ?? "did not answer as Cosy") + "); "
                 + "boot the patched kernel, e.g. `cosy-lab run -- <command>`"
         case .initFailed(let e): "cosy_init failed: \(e)"
         case .compoundTooLarge(let bytes, let capacity):
@@ -65,8 +67,15 @@ public final class CosyContext {
             cosy_sys_init(&params, MemoryLayout<cosy_params>.size)
         }
         if case .failure(let errno) = result {
-            throw errno == .noFunction ? .unsupportedKernel : .initFailed(errno)
+            // cosy_init itself fails only with these; anything else (ENOSYS,
+            // or EBADF/EFAULT from setxattrat, which has number 463 from
+            // Linux 6.13 on) means the kernel has no Cosy.
+            let cosyErrnos: Set<Errno> = [.invalidArgument, .argListTooLong, .fileExists, .notPermitted, Errno(rawValue: ENOMEM)]
+            throw cosyErrnos.contains(errno) ? .initFailed(errno) : .unsupportedKernel(errno)
         }
+        // Syscall 463 means something else on kernels after 6.12
+        // (setxattrat): a "success" that filled in no version is not Cosy.
+        guard params.version == UInt32(COSY_VERSION) else { throw .unsupportedKernel(nil) }
         compoundBuffer = UnsafeMutableRawBufferPointer(
             start: UnsafeMutableRawPointer(bitPattern: UInt(params.compound_addr)),
             count: Int(params.compound_size))

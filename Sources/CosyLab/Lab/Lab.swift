@@ -24,7 +24,7 @@ public struct PreparedGuest: Sendable {
 }
 
 /// Kernel build, images and boots, in the order `run` and `bench` need them.
-public struct Lab {
+public struct Lab: Sendable {
     public var paths: LabPaths
     public var options: LabOptions
     public var progress: ProgressReporter
