@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+@testable import CosyLab
+
+@Suite struct ReportTests {
+    static func record(_ config: String, _ rep: Int, elapsedMs: Int64, sysMs: Int64 = 0, userMs: Int64 = 0,
+                       checksum: String = "abc", verified: Bool = true) -> BenchRecord {
+        var r = BenchRecord(workload: "copy", configuration: config, repetition: rep,
+                            elapsedNanoseconds: elapsedMs * 1_000_000, userNanoseconds: userMs * 1_000_000,
+                            systemNanoseconds: sysMs * 1_000_000, parameters: ["bytes": 64 << 20, "chunk": 4096],
+                            outputChecksum: checksum, verified: verified)
+        r.accelerator = "tcg"
+        r.kernelRelease = "6.12.118"
+        r.runID = "20261204-000000"
+        return r
+    }
+
+    static let records = [
+        record("COSY", 1, elapsedMs: 600, sysMs: 500), record("VAN", 1, elapsedMs: 1000, sysMs: 800, userMs: 100),
+        record("VAN", 2, elapsedMs: 1200, sysMs: 900, userMs: 100), record("COSY", 2, elapsedMs: 500, sysMs: 450),
+        record("VAN", 3, elapsedMs: 1100, sysMs: 850, userMs: 100), record("COSY", 3, elapsedMs: 550, sysMs: 470),
+    ]
+
+    @Test func mediansSpreadAndImprovement() throws {
+        let tables = Report.tables(from: Self.records)
+        #expect(tables.count == 1)
+        let t = tables[0]
+        #expect(t.rows.map(\.configuration) == ["VAN", "COSY"])
+        #expect(t.rows[0].elapsed.median == 1.1)
+        #expect(t.rows[0].elapsed.minimum == 1.0)
+        #expect(t.rows[0].elapsed.maximum == 1.2)
+        #expect(t.rows[1].elapsed.median == 0.55)
+        let improvement = try #require(t.rows[1].improvementPercent)
+        #expect(abs(improvement - 50) < 1e-9)
+        #expect(abs(try #require(t.rows[1].speedup) - 2) < 1e-9)
+        #expect(t.rows[0].improvementPercent == nil)
+    }
+
+    @Test func textTable() {
+        let text = Report.render(Report.tables(from: Self.records), format: .text)
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines[0] == "copy (bytes 64M, chunk 4K) — tcg, kernel 6.12.118, run 20261204-000000")
+        #expect(lines[1].hasPrefix("config  n  elapsed s (median)"))
+        #expect(lines[3] == "VAN     3              1.1000  1.0000–1.2000    0.8500  0.1000  baseline        —")
+        #expect(lines[4] == "COSY    3              0.5500  0.5000–0.6000    0.4700  0.0000    +50.0%    2.00×")
+    }
+
+    @Test func markdownAndHTML() {
+        let tables = Report.tables(from: Self.records)
+        let md = Report.render(tables, format: .markdown)
+        #expect(md.contains("| COSY | 3 | 0.5500 | 0.5000–0.6000 | 0.4700 | 0.0000 | +50.0% | 2.00× |"))
+        #expect(md.contains("|---|---:|"))
+        let html = Report.render(tables, format: .html)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.contains("<svg"))
+        #expect(html.contains("<td>COSY</td>"))
+        #expect(html.contains("+50.0%"))
+    }
+
+    @Test func guestResultLinesParse() throws {
+        let line = #"COSY-RESULT {"workload":"copy","configuration":"COSY","repetition":2,"elapsed_ns":5,"user_ns":1,"system_ns":3,"parameters":{"bytes":4096,"chunk":4096},"output_checksum":"00ff","verified":true}"#
+        let r = try #require(try BenchRecord.parse(consoleLine: line))
+        #expect(r.configuration == "COSY")
+        #expect(r.parameters == ["bytes": 4096, "chunk": 4096])
+        #expect(try BenchRecord.parse(consoleLine: "[    1.0] random kernel line") == nil)
+        #expect(throws: LabError.self) { try BenchRecord.parse(consoleLine: "COSY-RESULT {broken") }
+    }
+
+    @Test func benchChecksFindMissingMismatchedAndUnverifiedRuns() {
+        #expect(BenchRunner.check(Self.records, workloads: [.copy], repetitions: 3).isEmpty)
+        let bad = Self.records.dropLast() + [Self.record("COSY", 3, elapsedMs: 1, checksum: "zzz", verified: false)]
+        let problems = BenchRunner.check(Array(bad), workloads: [.copy], repetitions: 3)
+        #expect(problems.contains { $0.contains("verification failed") })
+        #expect(problems.contains { $0.contains("different output") })
+        let missing = BenchRunner.check(Array(Self.records.prefix(4)), workloads: [.copy], repetitions: 3)
+        #expect(missing.contains("copy/VAN: 2 of 3 repetitions reported"))
+    }
+
+    @Test func recordsAreStoredAsTheyArrive() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cosy-sink-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("records"), withIntermediateDirectories: true)
+        let sink = RecordSink(directory: dir.appendingPathComponent("records")) { var r = $0; r.accelerator = "tcg"; return r }
+        #expect(sink.accept(Self.records[0].consoleLine))
+        #expect(!sink.accept("ordinary output"))
+        let stored = try Report.loadRecords(dir)
+        #expect(stored.count == 1)
+        #expect(stored[0].accelerator == "tcg")
+    }
+}
+
+extension BenchRecord {
+    /// The line a guest program would print for this record.
+    var consoleLine: String {
+        let e = JSONEncoder()
+        return BenchRecord.marker + String(decoding: try! e.encode(self), as: UTF8.self)
+    }
+}
