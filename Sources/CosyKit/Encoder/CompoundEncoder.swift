@@ -3,7 +3,7 @@ import CCosy
 /// A jump target inside a compound. Made by ``CompoundEncoder/makeLabel()``,
 /// placed with ``CompoundEncoder/place(_:)``; resolved to an entry index by
 /// ``CompoundEncoder/encode()``.
-public struct Label: Hashable, Sendable {
+public struct EntryLabel: Hashable, Sendable {
     let id: Int
 }
 
@@ -15,15 +15,15 @@ struct PendingEntry: Sendable {
     var dst: Slot?
     var args: [Operand]
     /// For jumps: the target label (encoded as argument 0).
-    var target: Label?
+    var target: EntryLabel?
 }
 
 /// Why a compound cannot be encoded.
 public enum CompoundError: Error, Equatable, CustomStringConvertible {
     case tooManySlots(Int)
     case tooManyArguments(entry: Int, count: Int)
-    case unplacedLabel(Label)
-    case labelPlacedTwice(Label)
+    case unplacedLabel(EntryLabel)
+    case labelPlacedTwice(EntryLabel)
     case foreignSlot(entry: Int, Slot)
 
     public var description: String {
@@ -58,8 +58,8 @@ public struct CompoundEncoder: Sendable {
     var slotInitials: [Int64] = []
     var entries: [PendingEntry] = []
     var labelCount = 0
-    var labelPositions: [Label: Int] = [:]
-    var duplicatePlacement: Label?
+    var labelPositions: [EntryLabel: Int] = [:]
+    var duplicatePlacement: EntryLabel?
 
     /// The maximum number of entries one run may execute (0: the kernel's
     /// default). A run that reaches it stops with `ELOOP`.
@@ -78,14 +78,14 @@ public struct CompoundEncoder: Sendable {
     }
 
     /// Makes a label to jump to; place it with ``place(_:)``.
-    public mutating func makeLabel() -> Label {
+    public mutating func makeLabel() -> EntryLabel {
         defer { labelCount += 1 }
-        return Label(id: labelCount)
+        return EntryLabel(id: labelCount)
     }
 
     /// Places `label` before the next entry appended (or at the end, which
     /// ends the run).
-    public mutating func place(_ label: Label) {
+    public mutating func place(_ label: EntryLabel) {
         if labelPositions[label] != nil { duplicatePlacement = label }
         labelPositions[label] = entries.count
     }
@@ -122,7 +122,7 @@ public struct CompoundEncoder: Sendable {
     }
 
     /// Appends an unconditional jump to `label`.
-    public mutating func jump(to label: Label) {
+    public mutating func jump(to label: EntryLabel) {
         entries.append(PendingEntry(
             op: UInt8(COSY_OP_JUMP.rawValue), aux: Condition.always.cValue, args: [],
             target: label))
@@ -130,7 +130,7 @@ public struct CompoundEncoder: Sendable {
 
     /// Appends a jump to `label`, taken when `lhs <condition> rhs`.
     public mutating func jump(
-        to label: Label, if condition: Condition, _ lhs: Operand, _ rhs: Operand
+        to label: EntryLabel, if condition: Condition, _ lhs: Operand, _ rhs: Operand
     ) {
         if condition == .always { return jump(to: label) }
         entries.append(PendingEntry(
