@@ -38,7 +38,9 @@ let package = Package(
         // Guest programs (built as static executables by `cosy-lab image`)
         // and what they share: timing, result records, options.
         .target(name: "GuestKit", dependencies: ["CosyKit"]),
-        .executableTarget(name: "cosy-copy", dependencies: ["CosyKit", "GuestKit"]),
+        // io_uring peers: liburing behind out-of-line C wrappers.
+        .target(name: "CURing", linkerSettings: [.linkedLibrary("uring")]),
+        .executableTarget(name: "cosy-copy", dependencies: ["CosyKit", "GuestKit", "CURing"]),
 
         .testTarget(name: "CosyKitTests", dependencies: ["CosyKit", "CCosy", "GuestKit"]),
         .testTarget(name: "CosyLabTests", dependencies: ["CosyLab"]),

@@ -22,3 +22,8 @@ long cosy_sys_getppid(void)
 {
 	return syscall(SYS_getppid);
 }
+
+long cosy_sys_copy_file_range(int fd_in, int fd_out, size_t len)
+{
+	return syscall(SYS_copy_file_range, fd_in, NULL, fd_out, NULL, len, 0);
+}

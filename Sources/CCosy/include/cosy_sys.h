@@ -21,4 +21,8 @@ long cosy_sys_uninit(unsigned int flags);
 /* getppid(2) through syscall(2), never a cached libc value. */
 long cosy_sys_getppid(void);
 
+/* copy_file_range(2) from the current file offsets; glibc hides it
+ * behind _GNU_SOURCE, which Swift's Glibc module does not define. */
+long cosy_sys_copy_file_range(int fd_in, int fd_out, size_t len);
+
 #endif

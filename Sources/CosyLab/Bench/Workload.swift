@@ -6,10 +6,12 @@ public struct Workload: Sendable {
     /// The guest shell command for `repetitions` of every configuration.
     public var guestCommand: @Sendable (_ repetitions: Int, _ dataset: DatasetSpec) -> String
 
+    /// The paper's copy loop (4 KiB chunks) in VAN and COSY, next to the
+    /// io_uring peer and copy_file_range (the in-kernel limit).
     public static let copy = Workload(
-        name: "copy", configurations: ["VAN", "COSY"],
+        name: "copy", configurations: ["VAN", "COSY", "IO_URING", "COPY_FILE_RANGE"],
         guestCommand: { reps, _ in
-            "cosy-copy --bench --config van,cosy --reps \(reps) /data/copy/src /data/copy/dst"
+            "cosy-copy --bench --config van,cosy,io_uring,copy_file_range --reps \(reps) /data/copy/src /data/copy/dst"
         })
 
     public static let all: [Workload] = [.copy]

@@ -186,7 +186,7 @@ public struct KernelBuilder {
         if fm.fileExists(atPath: staging.path) { try fm.removeItem(at: staging) }
         try fm.ensureDirectory(staging)
         let logURL = staging.appendingPathComponent("build.log")
-        fm.createFile(atPath: logURL.path, contents: nil)
+        _ = fm.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         defer { try? log.close() }
 
