@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CosyKit", targets: ["CosyKit"]),
         .executable(name: "cosy-lab", targets: ["cosy-lab"]),
         .executable(name: "cosy-copy", targets: ["cosy-copy"]),
+        .executable(name: "cosy-micro", targets: ["cosy-micro"]),
     ],
     targets: [
         // The kernel's uapi header (a copy of the one the patch series adds)
@@ -41,6 +42,7 @@ let package = Package(
         // io_uring peers: liburing behind out-of-line C wrappers.
         .target(name: "CURing", linkerSettings: [.linkedLibrary("uring")]),
         .executableTarget(name: "cosy-copy", dependencies: ["CosyKit", "GuestKit", "CURing"]),
+        .executableTarget(name: "cosy-micro", dependencies: ["CosyKit", "GuestKit", "CCosy"]),
 
         .testTarget(name: "CosyKitTests", dependencies: ["CosyKit", "CCosy", "GuestKit"]),
         .testTarget(name: "CosyLabTests", dependencies: ["CosyLab"]),

@@ -145,3 +145,19 @@ import Testing
         #expect(throws: ReferenceExecutor.Failure.loop) { try x.run(encoded.words, limit: 50) }
     }
 }
+
+@Suite struct ExecutedCountTests {
+    /// The counts cosy-micro checks its runs against.
+    @Test func forLoopExecutesThreeEntriesPerIterationPlusThree() throws {
+        let i = Var("i"), r = Var("r")
+        let program = try Compound {
+            For(i <- 0, i < Expr.constant(100), i <- i + 1) { r <- Call(.getppid) }
+        }.encode()
+        var x = ReferenceExecutor()
+        try x.run(program.encoded.words)
+        #expect(x.executed == 3 * 100 + 3)
+        let empty = try Compound { For(i <- 0, i < Expr.constant(100), i <- i + 1) {} }.encode()
+        try x.run(empty.encoded.words)
+        #expect(x.executed == 2 * 100 + 3)
+    }
+}

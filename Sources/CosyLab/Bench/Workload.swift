@@ -14,7 +14,18 @@ public struct Workload: Sendable {
             "cosy-copy --bench --config van,cosy,io_uring,copy_file_range --reps \(reps) /data/copy/src /data/copy/dst"
         })
 
-    public static let all: [Workload] = [.copy]
+    /// 100,000 getppid() calls made directly vs in one compound.
+    public static let getppid = Workload(
+        name: "getppid", configurations: ["VAN", "COSY"],
+        guestCommand: { reps, _ in "cosy-micro --bench --reps \(reps) --calls 100000 getppid" })
+
+    /// The executor's cost per entry: a compound loop of arithmetic and
+    /// jumps only (1,000,000 iterations, 2,000,003 entries).
+    public static let entryCost = Workload(
+        name: "entry-cost", configurations: ["COSY"],
+        guestCommand: { reps, _ in "cosy-micro --bench --reps \(reps) --calls 1000000 entry-cost" })
+
+    public static let all: [Workload] = [.copy, .getppid, .entryCost]
 
     public static func named(_ name: String) -> Workload? { all.first { $0.name == name } }
 }

@@ -1,0 +1,92 @@
+// cosy-micro: microbenchmarks of the Cosy executor.
+//   getppid      N getppid() calls made directly (VAN) vs in one compound (COSY)
+//   entry-cost   the executor's cost per entry: a compound of N arithmetic
+//                entries and jumps, no system call; elapsed / executed
+import CCosy
+import CosyKit
+import GuestKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let usage = """
+    USAGE: cosy-micro [--calls N] [--reps N] [--bench] getppid|entry-cost ...
+
+      --calls N   getppid calls, or loop iterations for entry-cost (default: 100000)
+      --reps N    repetitions (default: 1)
+      --bench     print one COSY-RESULT line per repetition
+    """
+
+/// `for (i = 0; i < n; i++) getppid();` as one compound.
+func getppidCompound(_ n: Int) throws -> CompiledCompound {
+    let i = Var("i"), r = Var("r")
+    return try Compound {
+        For(i <- 0, i < Expr.constant(Int64(n)), i <- i + 1) {
+            r <- Call(.getppid)
+        }
+    }.encode()
+}
+
+/// `for (i = 0; i < n; i++) ;` : only arithmetic and jumps.
+func emptyLoopCompound(_ n: Int) throws -> CompiledCompound {
+    let i = Var("i")
+    var program = Compound {
+        For(i <- 0, i < Expr.constant(Int64(n)), i <- i + 1) {}
+    }
+    program.maxExecuted = UInt32(min(Int(UInt32.max), 4 * n + 16))
+    return try program.encode()
+}
+
+func main() -> Int32 {
+    let options = GuestOptions(Array(CommandLine.arguments.dropFirst()), valued: ["calls", "reps"],
+                               flags: ["bench"], usage: usage)
+    let calls = options.size("calls", default: 100_000)
+    guard let reps = Int(options.string("reps", default: "1")), reps > 0 else { options.fail("--reps must be positive") }
+    guard !options.positionals.isEmpty else { options.fail("name a benchmark: getppid or entry-cost") }
+    do {
+        let cosy = try CosyContext()
+        let parent = Int64(getppid())
+        for rep in 1...reps {
+            for name in options.positionals {
+                var results: [(String, Measurement, Int64, Bool)] = []
+                switch name {
+                case "getppid":
+                    let (van, ok) = Measurement.of { () -> Bool in
+                        var same = true
+                        for _ in 0..<calls { same = same && cosy_sys_getppid() == parent }
+                        return same
+                    }
+                    results.append(("VAN", van, Int64(calls), ok))
+                    let program = try getppidCompound(calls)
+                    let (m, summary) = try Measurement.of { try cosy.run(program) }
+                    results.append(("COSY", m, Int64(summary.executed), summary.executed == 3 * calls + 3))
+                case "entry-cost":
+                    let program = try emptyLoopCompound(calls)
+                    let (m, summary) = try Measurement.of { try cosy.run(program) }
+                    results.append(("COSY", m, Int64(summary.executed), summary.executed == 2 * calls + 3))
+                default:
+                    options.fail("unknown benchmark '\(name)'")
+                }
+                for (config, m, executed, ok) in results {
+                    let record = ResultRecord(
+                        workload: name, configuration: config, repetition: rep, measurement: m,
+                        parameters: [("calls", Int64(calls))], outputChecksum: "", verified: ok)
+                    if options.flags.contains("bench") {
+                        record.emit()
+                    } else {
+                        let perEntry = executed > 0 ? Double(m.elapsedNanoseconds) / Double(executed) : 0
+                        print("\(name) \(config): \(m.elapsedNanoseconds / 1000) us, \(executed) "
+                              + (config == "VAN" ? "calls" : "entries") + ", "
+                              + "\(Int(perEntry)) ns each" + (ok ? "" : " (UNEXPECTED RESULT)"))
+                    }
+                }
+            }
+        }
+        return 0
+    } catch {
+        printError("cosy-micro: \(error)")
+        return 1
+    }
+}
+
+exit(main())
