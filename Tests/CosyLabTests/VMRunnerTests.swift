@@ -297,3 +297,22 @@ final class LineLog: Sendable {
         #expect(ContinuousClock.now - again < .seconds(2))
     }
 }
+
+/// The same boot through another libvirt URI (e.g. COSY_TEST_CONNECT=qemu:///system
+/// with libvirtd running). Off by default: the default embedded driver is what
+/// the lab uses, and the suites above already exercise it.
+@Suite(.serialized, .timeLimit(.minutes(5)),
+       .enabled(if: ProcessInfo.processInfo.environment["COSY_TEST_CONNECT"] != nil))
+struct VMRunnerOtherURITests {
+    @Test func bootThroughConfiguredURI() throws {
+        let uri = ProcessInfo.processInfo.environment["COSY_TEST_CONNECT"]!
+        let initrd = try VMFixture.initramfs(
+            named: "uri-exit7", commands: VMFixture.protocolInit("echo via-daemon; exit 7"))
+        let spec = try VMFixture.spec("uri-exit7", initrd: initrd)
+        let log = LineLog()
+        let outcome = try VMRunner(connectURI: uri).boot(spec) { log.append($0) }
+        print("\(uri) boot: bootToCommand=\(outcome.bootToCommand.map { "\($0)" } ?? "nil") elapsed=\(outcome.elapsed)")
+        #expect(outcome.exitStatus == 7, "console tail:\n\(outcome.consoleTail.joined(separator: "\n"))")
+        #expect(log.all.contains("via-daemon"))
+    }
+}

@@ -46,8 +46,12 @@ public enum AcceleratorProbe {
             close(fd)
         }
 
-        let runner = try VMRunner(connectURI: uri)
-        let key = "\(bootID())|qemu \(runner.hypervisorVersion)|\(uri)"
+        // A missing kernel or initrd is the caller's error, not a KVM verdict.
+        for file in [kernel, initrd] where local && access(file.path, R_OK) != 0 {
+            throw LabError("cannot read \(file.path) for the accelerator probe: \(String(cString: strerror(errno)))")
+        }
+        let runner = try VMRunner(connectURI: connectURI)
+        let key = "\(bootID())|qemu \(runner.hypervisorVersion)|\(connectURI ?? "embedded")"
         let cacheFile = cacheDir.appendingPathComponent("accelerator-probe.json")
         if let data = try? Data(contentsOf: cacheFile),
            let cached = try? JSONDecoder().decode(ProbeRecord.self, from: data),

@@ -99,6 +99,21 @@ public enum LibvirtURI {
         return root
     }
 
+    /// True if another process holds the embedded driver's lock on `root`
+    /// (`<root>/run/qemu/driver.pid`, an fcntl lock on its first byte).
+    public static func isBusy(embeddedRoot root: String) -> Bool {
+        let fd = open(root + "/run/qemu/driver.pid", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var fl = flock()
+        fl.l_type = Int16(F_WRLCK)
+        fl.l_whence = Int16(SEEK_SET)
+        fl.l_start = 0
+        fl.l_len = 1
+        guard fcntl(fd, F_GETLK, &fl) == 0 else { return false }
+        return fl.l_type != Int16(F_UNLCK)
+    }
+
     /// True for URIs served on this host (no `+transport`, no host name).
     public static func isLocal(_ uri: String) -> Bool {
         guard let c = URLComponents(string: uri), let scheme = c.scheme else { return true }
@@ -147,6 +162,29 @@ final class LibvirtConnection: @unchecked Sendable {
         defer { lock.unlock() }
         if let c = open[uri] { return c }
         let c = try connect(uri)
+        open[uri] = c
+        return c
+    }
+
+    /// The default embedded driver. An embedded root can be used by one
+    /// process at a time (libvirt locks `<root>/run/qemu/driver.pid`), and a
+    /// process whose first embedded open failed cannot try another root, so
+    /// the lock is tested first: if another process holds `.../v`, the first
+    /// free of `.../v1` ... `.../v7` is used (a fixed set, so their capability
+    /// caches are reused and nothing piles up).
+    static func sharedDefault() throws -> LibvirtConnection {
+        lock.lock()
+        defer { lock.unlock() }
+        if let c = open[""] { return c }
+        let base = LibvirtURI.embeddedRoot().path
+        let slots = ["", "1", "2", "3", "4", "5", "6", "7"].map { base + $0 }
+        guard let root = slots.first(where: { !LibvirtURI.isBusy(embeddedRoot: $0) }) else {
+            throw LabError("all embedded libvirt roots \(base){,1..7} are in use by other processes",
+                           hint: "wait for the other cosy-lab runs, or pass --connect qemu:///embed?root=<short dir>")
+        }
+        let uri = "qemu:///embed?root=" + root
+        let c = try open[uri] ?? connect(uri)
+        open[""] = c
         open[uri] = c
         return c
     }

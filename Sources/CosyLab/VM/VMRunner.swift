@@ -25,19 +25,27 @@ public final class VMRunner: Sendable {
 
     /// Opens (or reuses) the connection.
     /// - Parameter connectURI: a libvirt URI; nil means
-    ///   `LibvirtURI.defaultURI()`, the embedded QEMU driver.
+    ///   `LibvirtURI.defaultURI()`, the embedded QEMU driver (or, while another
+    ///   process uses that root, the first free of the roots `...v1`-`...v7`).
     /// - Throws: `LabError` naming what is missing (and the package) if libvirt
     ///   or QEMU cannot be used.
     public init(connectURI: String?) throws {
-        let uri = connectURI ?? LibvirtURI.defaultURI()
-        self.uri = uri
-        self.connection = try LibvirtConnection.shared(uri)
+        if let uri = connectURI {
+            connection = try LibvirtConnection.shared(uri)
+        } else {
+            connection = try LibvirtConnection.sharedDefault()
+        }
+        uri = connection.uri
     }
 
     /// The hypervisor's version (QEMU's, e.g. 7002022 for 7.2.22).
     public var hypervisorVersion: UInt { connection.hypervisorVersion() }
 
     /// Boots `spec` and waits for the domain to end or the timeout to pass.
+    ///
+    /// Blocks the calling thread for the whole boot (from async code, run it
+    /// off the cooperative pool, e.g. on a `Thread`). Several boots may run at
+    /// once from different threads; they share one libvirt connection.
     ///
     /// - Parameters:
     ///   - spec: what to boot; the domain is named `spec.name` plus a random
@@ -138,7 +146,8 @@ public final class VMRunner: Sendable {
                 _ = virDomainDestroy(domain)
                 break
             }
-            Thread.sleep(forTimeInterval: Double(Self.pollInterval.components.attoseconds) / 1e18)
+            let c = Self.pollInterval.components
+            Thread.sleep(forTimeInterval: Double(c.seconds) + Double(c.attoseconds) / 1e18)
         }
         let elapsed = clock.now - t0
         drain(final: true)
