@@ -108,13 +108,31 @@ struct cosy_header {
  *	-EPERM when the compound is decoded.
  * @COSY_OP_ASSIGN: dst = arg0; nargs must be 1
  * @COSY_OP_ARITH: dst = arg0 <@aux> arg1 with @aux an enum cosy_arith;
- *	nargs must be 2.  Division or remainder by zero stops the run with
- *	-EDOM.
+ *	nargs must be 2 (1 for COSY_ARITH_INC and COSY_ARITH_DEC).
+ *	Division or remainder by zero stops the run with -EDOM.
  * @COSY_OP_JUMP: jump to the entry whose index is arg0 (a value, never a
  *	reference; nr_entries ends the run) if the condition @aux, an enum
  *	cosy_cond, holds for arg1 and arg2 compared as signed 64-bit
  *	integers.  nargs is 1 for COSY_COND_ALWAYS and 3 otherwise; dst
- *	must be COSY_SLOT_NONE.
+ *	must be COSY_SLOT_NONE.  Encoders lower if/else, while, do-while,
+ *	for and goto to jumps, as a compiler does.
+ * @COSY_OP_SWITCH: a jump table.  arg0 is the value (may be a reference),
+ *	arg1 the default target, then @aux pairs (case value, target); nargs
+ *	is 2 + 2 * @aux, at most COSY_MAX_SWITCH_ARGS.  Only arg0 may be a
+ *	reference; targets are entry indices (nr_entries ends the run); the
+ *	first matching case wins.  dst must be COSY_SLOT_NONE.
+ * @COSY_OP_FAST: a zero-copy call on the fast buffer, @aux an enum
+ *	cosy_fast.  Offsets and lengths are in bytes from the start of the
+ *	fast buffer and are checked when the entry runs: a range outside the
+ *	fast buffer stores -EFAULT in dst.  Data moves between the file and
+ *	the fast buffer inside the kernel, never through user memory.
+ * @COSY_OP_CALL_BPF: calls a user function: an eBPF program of type
+ *	BPF_PROG_TYPE_COSY.  arg0 is its program fd (a value; the program
+ *	is looked up once, when the compound is decoded), arg1 and arg2 the
+ *	offset and length of the fast-buffer window the function sees, and
+ *	up to three scalar arguments follow (nargs 3 to 6).  The function's
+ *	return value is stored in dst; a window outside the fast buffer
+ *	stores -EFAULT.
  */
 enum cosy_op {
 	COSY_OP_NOP,
@@ -122,9 +140,14 @@ enum cosy_op {
 	COSY_OP_ASSIGN,
 	COSY_OP_ARITH,
 	COSY_OP_JUMP,
+	COSY_OP_SWITCH,
+	COSY_OP_FAST,
+	COSY_OP_CALL_BPF,
 
 	COSY_OP_LAST,	/* not an op: number of ops */
 };
+
+#define COSY_MAX_SWITCH_ARGS	254
 
 enum cosy_arith {
 	COSY_ARITH_ADD,
@@ -137,6 +160,8 @@ enum cosy_arith {
 	COSY_ARITH_XOR,
 	COSY_ARITH_SHL,
 	COSY_ARITH_SHR,
+	COSY_ARITH_INC,
+	COSY_ARITH_DEC,
 
 	COSY_ARITH_LAST,
 };
@@ -154,13 +179,51 @@ enum cosy_cond {
 };
 
 /**
+ * enum cosy_fast - zero-copy calls (COSY_OP_FAST), with their arguments
+ * @COSY_FAST_READ: fd, off, len: read(2) into the fast buffer
+ * @COSY_FAST_WRITE: fd, off, len: write(2) from the fast buffer
+ * @COSY_FAST_PREAD: fd, off, len, pos: pread64(2) into the fast buffer
+ * @COSY_FAST_PWRITE: fd, off, len, pos: pwrite64(2) from the fast buffer
+ * @COSY_FAST_STAT: path_off, stat_off: stat(2) of the NUL-terminated
+ *	path at path_off; struct stat is written at stat_off
+ * @COSY_FAST_STATX: dirfd, path_off, flags, mask, statx_off: statx(2);
+ *	struct statx is written at statx_off
+ * @COSY_FAST_GETDENTS64: fd, off, len: getdents64(2) into the fast buffer
+ *
+ * A COSY_FAST_READ entry with the COSY_ENTRY_SPLICE flag promises that
+ * its data is consumed only by the entry right after it, a
+ * COSY_FAST_WRITE of the same offset whose length is this entry's result
+ * slot.  The kernel may then move the data from file to file directly
+ * (splice: one copy instead of two) without filling the fast buffer;
+ * both entries still store their byte counts.
+ */
+enum cosy_fast {
+	COSY_FAST_READ,
+	COSY_FAST_WRITE,
+	COSY_FAST_PREAD,
+	COSY_FAST_PWRITE,
+	COSY_FAST_STAT,
+	COSY_FAST_STATX,
+	COSY_FAST_GETDENTS64,
+
+	COSY_FAST_LAST,
+};
+
+/* struct cosy_entry.flags */
+#define COSY_ENTRY_SPLICE	(1U << 0)
+
+/* cosy_run() flags */
+#define COSY_RUN_NOCACHE	(1U << 0)	/* decode even an unchanged compound */
+
+/**
  * struct cosy_entry - local header of an entry, followed by nargs words
  * @op: enum cosy_op
  * @nargs: number of argument words that follow
  * @argref: bit i set: argument i is a slot index, not a value
- * @flags: must be zero
+ * @flags: COSY_ENTRY_* flags the entry type allows; others must be zero
  * @dst: slot that receives the entry's result, or COSY_SLOT_NONE
- * @aux: op-specific: system call number, enum cosy_arith or enum cosy_cond
+ * @aux: op-specific: system call number, enum cosy_arith, enum cosy_cond,
+ *	number of switch cases or enum cosy_fast
  */
 struct cosy_entry {
 	__u8	op;
@@ -169,6 +232,19 @@ struct cosy_entry {
 	__u8	flags;
 	__u16	dst;
 	__u16	aux;
+};
+
+/**
+ * struct cosy_bpf_ctx - context of a user function (BPF_PROG_TYPE_COSY)
+ * @data: start of the fast-buffer window; the verifier treats it as a
+ *	packet pointer, so every access must be checked against @data_end
+ * @data_end: end of the window
+ * @args: the entry's scalar arguments (0 where the entry has none)
+ */
+struct cosy_bpf_ctx {
+	__u32	data;
+	__u32	data_end;
+	__u64	args[3];
 };
 
 #endif /* _UAPI_LINUX_COSY_H */
