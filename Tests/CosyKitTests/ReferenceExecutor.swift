@@ -42,6 +42,16 @@ struct ReferenceExecutor {
             case COSY_OP_NOP.rawValue: break
             case COSY_OP_SYSCALL.rawValue: store(syscall(e.aux, (0..<e.nargs).map(arg)))
             case COSY_OP_ASSIGN.rawValue: store(arg(0))
+            case COSY_OP_SWITCH.rawValue:
+                let v = arg(0)
+                var target = Int(e.args[1])
+                for c in 0..<Int(e.aux) where Int64(bitPattern: e.args[2 + 2 * c]) == v {
+                    target = Int(e.args[3 + 2 * c])
+                    break
+                }
+                pc = target
+            case COSY_OP_ARITH.rawValue where e.nargs == 1:
+                store(ArithmeticOperator(rawValue: e.aux)! == .increment ? arg(0) &+ 1 : arg(0) &- 1)
             case COSY_OP_ARITH.rawValue:
                 let a = arg(0), b = arg(1)
                 switch ArithmeticOperator(rawValue: e.aux)! {
@@ -55,6 +65,7 @@ struct ReferenceExecutor {
                 case .xor: store(a ^ b)
                 case .shiftLeft: store(a << (b & 63))
                 case .shiftRight: store(Int64(bitPattern: UInt64(bitPattern: a) >> UInt64(b & 63)))
+                case .increment, .decrement: throw Failure.invalid("inc/dec with 2 args")
                 }
             case COSY_OP_JUMP.rawValue:
                 let target = Int(e.args[0])

@@ -132,7 +132,7 @@ struct Lowering {
         switch e {
         case .constant(let v): return .value(v)
         case .variable(let v): return .slot(slot(v))
-        case .binary, .syscall:
+        case .binary, .syscall, .fast, .function:
             let t = temp()
             try evaluate(e, into: t)
             return .slot(t)
@@ -143,9 +143,24 @@ struct Lowering {
         switch e {
         case .constant, .variable:
             if let d = dst { encoder.assign(d, try operand(e)) }
+        case .binary(.add, let l, .constant(1)), .binary(.subtract, let l, .constant(1)):
+            let lo = try operand(l)
+            if case .binary(let op, _, _) = e {
+                encoder.increment(dst ?? temp(), lo, by: op == .add ? .increment : .decrement)
+            }
         case .binary(let op, let l, let r):
             let lo = try operand(l), ro = try operand(r)
             encoder.arithmetic(dst ?? temp(), lo, op, ro)
+        case .fast(let aux, let args, let splice):
+            var ops: [Operand] = []
+            for a in args { ops.append(try operand(a)) }
+            encoder.fastRaw(aux: aux, ops, into: dst, splice: splice)
+        case .function(let fd, let args):
+            guard args.count <= 5 else { throw .tooManyArguments("\(e)") }
+            var ops: [Operand] = []
+            for a in args { ops.append(try operand(a)) }
+            encoder.callFunction(programFD: fd, windowOffset: ops[0], windowLength: ops[1],
+                                 arguments: Array(ops.dropFirst(2)), into: dst)
         case .syscall(let nr, let args):
             guard args.count <= 6 else { throw .tooManyArguments("\(e)") }
             var ops: [Operand] = []
@@ -194,18 +209,11 @@ struct Lowering {
             guard defaults.count <= 1 else { throw .multipleDefaults }
             var seen: Set<Int64> = []
             for (v, _) in cases where !seen.insert(v).inserted { throw .duplicateCase(v) }
-            let value: Operand
-            if case .variable = subject { value = try operand(subject) } else {
-                let t = encoder.slot()  // not a temp: it must survive the arms
-                try evaluate(subject, into: t)
-                value = .slot(t)
-            }
+            let value = try operand(subject)
             let end = encoder.makeLabel(), defaultL = encoder.makeLabel()
             let armLabels = cases.map { _ in encoder.makeLabel() }
-            for (i, (v, _)) in cases.enumerated() {
-                encoder.jump(to: armLabels[i], if: .equal, value, .value(v))
-            }
-            encoder.jump(to: defaults.isEmpty ? end : defaultL)
+            encoder.switchJump(value, cases: zip(cases.map(\.0), armLabels).map { ($0, $1) },
+                               default: defaults.isEmpty ? end : defaultL)
             releaseTemps()
             loops.append((breakTo: end, continueTo: nil))
             for (i, (_, body)) in cases.enumerated() {

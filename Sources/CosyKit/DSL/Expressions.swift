@@ -1,3 +1,5 @@
+import CCosy
+
 /// A variable of a compound (the DSL's name for a result slot). Each `Var`
 /// is its own variable; the compound gives it a slot when it is encoded.
 public final class Var: Sendable, CustomStringConvertible {
@@ -22,6 +24,11 @@ public indirect enum Expr: Sendable, ExpressibleByIntegerLiteral, CustomStringCo
     case variable(Var)
     case binary(ArithmeticOperator, Expr, Expr)
     case syscall(SystemCall, [Expr])
+    /// A zero-copy call (`enum cosy_fast` in `aux`) on the fast buffer.
+    case fast(aux: UInt16, [Expr], splice: Bool)
+    /// A user function: BPF program fd, window offset, window length,
+    /// up to three scalar arguments.
+    case function(programFD: Int32, [Expr])
 
     public init(integerLiteral value: Int64) { self = .constant(value) }
 
@@ -36,6 +43,8 @@ public indirect enum Expr: Sendable, ExpressibleByIntegerLiteral, CustomStringCo
         case .variable(let v): v.name
         case .binary(let op, let l, let r): "(\(l) \(op) \(r))"
         case .syscall(let nr, let args): "\(nr)(\(args.map(\.description).joined(separator: ", ")))"
+        case .fast(let aux, let args, _): "fast#\(aux)(\(args.map(\.description).joined(separator: ", ")))"
+        case .function(let fd, let args): "function(fd \(fd); \(args.map(\.description).joined(separator: ", ")))"
         }
     }
 }
@@ -55,6 +64,51 @@ extension FileDescriptor: ExprConvertible { public var expr: Expr { .constant(In
 /// A system call as an expression: `Call(.read, fd, buf, 4096)`.
 public func Call(_ nr: SystemCall, _ args: any ExprConvertible...) -> Expr {
     .syscall(nr, args.map(\.expr))
+}
+
+/// Zero-copy calls on the fast buffer (COSY-FAST); offsets and lengths
+/// are bytes from the start of the fast buffer. Each is an expression whose
+/// value is the call's result.
+public enum Fast {
+    /// `read(fd)` into the fast buffer. With `splice`, the next statement
+    /// must be a ``write(_:offset:length:)`` of the same offset whose length
+    /// is this read's result: the kernel may then splice file to file.
+    public static func read(_ fd: any ExprConvertible, offset: any ExprConvertible,
+                            length: any ExprConvertible, splice: Bool = false) -> Expr {
+        .fast(aux: UInt16(COSY_FAST_READ.rawValue), [fd.expr, offset.expr, length.expr], splice: splice)
+    }
+    public static func write(_ fd: any ExprConvertible, offset: any ExprConvertible,
+                             length: any ExprConvertible) -> Expr {
+        .fast(aux: UInt16(COSY_FAST_WRITE.rawValue), [fd.expr, offset.expr, length.expr], splice: false)
+    }
+    public static func pread(_ fd: any ExprConvertible, offset: any ExprConvertible,
+                             length: any ExprConvertible, position: any ExprConvertible) -> Expr {
+        .fast(aux: UInt16(COSY_FAST_PREAD.rawValue), [fd.expr, offset.expr, length.expr, position.expr], splice: false)
+    }
+    public static func pwrite(_ fd: any ExprConvertible, offset: any ExprConvertible,
+                              length: any ExprConvertible, position: any ExprConvertible) -> Expr {
+        .fast(aux: UInt16(COSY_FAST_PWRITE.rawValue), [fd.expr, offset.expr, length.expr, position.expr], splice: false)
+    }
+    /// `stat()` of the NUL-terminated path at `pathOffset`.
+    public static func stat(pathOffset: any ExprConvertible, statOffset: any ExprConvertible) -> Expr {
+        .fast(aux: UInt16(COSY_FAST_STAT.rawValue), [pathOffset.expr, statOffset.expr], splice: false)
+    }
+    public static func statx(dirfd: any ExprConvertible, pathOffset: any ExprConvertible, flags: any ExprConvertible,
+                             mask: any ExprConvertible, statxOffset: any ExprConvertible) -> Expr {
+        .fast(aux: UInt16(COSY_FAST_STATX.rawValue),
+              [dirfd.expr, pathOffset.expr, flags.expr, mask.expr, statxOffset.expr], splice: false)
+    }
+    public static func getdents64(_ fd: any ExprConvertible, offset: any ExprConvertible,
+                                  length: any ExprConvertible) -> Expr {
+        .fast(aux: UInt16(COSY_FAST_GETDENTS64.rawValue), [fd.expr, offset.expr, length.expr], splice: false)
+    }
+}
+
+/// Calls a user function (a loaded BPF_PROG_TYPE_COSY program) on the
+/// fast-buffer window `[offset, offset + length)`.
+public func CallFunction(_ programFD: Int32, offset: any ExprConvertible, length: any ExprConvertible,
+                         _ args: any ExprConvertible...) -> Expr {
+    .function(programFD: programFD, [offset.expr, length.expr] + args.map(\.expr))
 }
 
 // Arithmetic: Var/Expr on the left; the right side may be a literal.

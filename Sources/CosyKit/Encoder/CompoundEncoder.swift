@@ -16,6 +16,10 @@ struct PendingEntry: Sendable {
     var args: [Operand]
     /// For jumps: the target label (encoded as argument 0).
     var target: EntryLabel?
+    /// For switches: the default target and the case targets, encoded as
+    /// arguments 1, 3, 5, ...
+    var switchTargets: [EntryLabel] = []
+    var flags: UInt8 = 0
 }
 
 /// Why a compound cannot be encoded.
@@ -25,6 +29,7 @@ public enum CompoundError: Error, Equatable, CustomStringConvertible {
     case unplacedLabel(EntryLabel)
     case labelPlacedTwice(EntryLabel)
     case foreignSlot(entry: Int, Slot)
+    case tooManySwitchCases(entry: Int, count: Int)
 
     public var description: String {
         switch self {
@@ -38,6 +43,8 @@ public enum CompoundError: Error, Equatable, CustomStringConvertible {
             "label \(label.id) is placed twice"
         case .foreignSlot(let entry, let slot):
             "entry \(entry) uses slot \(slot), which this compound did not make"
+        case .tooManySwitchCases(let entry, let count):
+            "switch at entry \(entry) has \(count) cases; at most \((Int(COSY_MAX_SWITCH_ARGS) - 2) / 2) are allowed"
         }
     }
 }
@@ -121,6 +128,54 @@ public struct CompoundEncoder: Sendable {
             op: UInt8(COSY_OP_ARITH.rawValue), aux: op.cValue, dst: dst, args: [lhs, rhs]))
     }
 
+    /// Appends `dst = value + 1` or `dst = value - 1`.
+    public mutating func increment(_ dst: Slot, _ value: Operand, by op: ArithmeticOperator = .increment) {
+        precondition(op == .increment || op == .decrement, "increment(by:) takes .increment or .decrement")
+        entries.append(PendingEntry(
+            op: UInt8(COSY_OP_ARITH.rawValue), aux: op.cValue, dst: dst, args: [value]))
+    }
+
+    /// Appends a jump table: goes to the label of the first case equal to
+    /// `value`, else to `defaultTarget`.
+    public mutating func switchJump(
+        _ value: Operand, cases: [(Int64, EntryLabel)], default defaultTarget: EntryLabel
+    ) {
+        var args: [Operand] = [value]
+        for (v, _) in cases { args.append(.value(v)) }
+        entries.append(PendingEntry(
+            op: UInt8(COSY_OP_SWITCH.rawValue), aux: UInt16(truncatingIfNeeded: cases.count),
+            args: args, switchTargets: [defaultTarget] + cases.map(\.1)))
+    }
+
+    /// Appends a zero-copy call on the fast buffer; its result (bytes or
+    /// a negative errno) goes to `into`.
+    /// - Parameter splice: only for `.read`: the next entry is a `.write`
+    ///   of the same offset whose length is this entry's result, so the
+    ///   kernel may splice file to file without filling the fast buffer.
+    public mutating func fast(_ call: FastCall, into dst: Slot? = nil, splice: Bool = false) {
+        fastRaw(aux: call.aux, call.arguments, into: dst, splice: splice)
+    }
+
+    /// A fast call from already-lowered operands (the DSL's path).
+    mutating func fastRaw(aux: UInt16, _ args: [Operand], into dst: Slot?, splice: Bool) {
+        entries.append(PendingEntry(
+            op: UInt8(COSY_OP_FAST.rawValue), aux: aux, dst: dst, args: args,
+            flags: splice ? UInt8(COSY_ENTRY_SPLICE) : 0))
+    }
+
+    /// Appends a call of a user function (a BPF_PROG_TYPE_COSY program
+    /// loaded as `programFD`) on the fast-buffer window
+    /// `[windowOffset, windowOffset + windowLength)` with up to three
+    /// scalar arguments; its return value goes to `into`.
+    public mutating func callFunction(
+        programFD: Int32, windowOffset: Operand, windowLength: Operand,
+        arguments: [Operand] = [], into dst: Slot? = nil
+    ) {
+        entries.append(PendingEntry(
+            op: UInt8(COSY_OP_CALL_BPF.rawValue), aux: 0, dst: dst,
+            args: [.value(Int64(programFD)), windowOffset, windowLength] + arguments))
+    }
+
     /// Appends an unconditional jump to `label`.
     public mutating func jump(to label: EntryLabel) {
         entries.append(PendingEntry(
@@ -158,7 +213,20 @@ public struct CompoundEncoder: Sendable {
                 guard let position = labelPositions[target] else { throw .unplacedLabel(target) }
                 args.insert(.value(Int64(position)), at: 0)
             }
-            if args.count > Int(COSY_MAX_ARGS) {
+            if !entry.switchTargets.isEmpty {
+                var positions: [Operand] = []
+                for label in entry.switchTargets {
+                    guard let p = labelPositions[label] else { throw .unplacedLabel(label) }
+                    positions.append(.value(Int64(p)))
+                }
+                // value, default, then (case value, target) pairs
+                var laidOut: [Operand] = [args[0], positions[0]]
+                for (i, v) in args.dropFirst().enumerated() { laidOut += [v, positions[i + 1]] }
+                args = laidOut
+                if args.count > Int(COSY_MAX_SWITCH_ARGS) {
+                    throw .tooManySwitchCases(entry: index, count: entry.switchTargets.count - 1)
+                }
+            } else if args.count > Int(COSY_MAX_ARGS) {
                 throw .tooManyArguments(entry: index, count: args.count)
             }
             var argref: UInt8 = 0
@@ -179,7 +247,7 @@ public struct CompoundEncoder: Sendable {
                 throw .foreignSlot(entry: index, dst)
             }
             let header = cosy_entry(
-                op: entry.op, nargs: UInt8(args.count), argref: argref, flags: 0,
+                op: entry.op, nargs: UInt8(args.count), argref: argref, flags: entry.flags,
                 dst: entry.dst?.index ?? UInt16(COSY_SLOT_NONE), aux: entry.aux)
             words.append(withUnsafeBytes(of: header) { $0.loadUnaligned(as: UInt64.self) })
             words.append(contentsOf: argWords)

@@ -34,6 +34,10 @@ public enum Operand: Hashable, Sendable, ExpressibleByIntegerLiteral {
 /// `enum cosy_arith`: the operator of an arithmetic entry.
 public enum ArithmeticOperator: UInt16, CaseIterable, Sendable {
     case add, subtract, multiply, divide, remainder, and, or, xor, shiftLeft, shiftRight
+    /// One operand: `dst = arg0 + 1`.
+    case increment
+    /// One operand: `dst = arg0 - 1`.
+    case decrement
 
     var cValue: UInt16 {
         switch self {
@@ -47,6 +51,8 @@ public enum ArithmeticOperator: UInt16, CaseIterable, Sendable {
         case .xor: UInt16(COSY_ARITH_XOR.rawValue)
         case .shiftLeft: UInt16(COSY_ARITH_SHL.rawValue)
         case .shiftRight: UInt16(COSY_ARITH_SHR.rawValue)
+        case .increment: UInt16(COSY_ARITH_INC.rawValue)
+        case .decrement: UInt16(COSY_ARITH_DEC.rawValue)
         }
     }
 }
@@ -65,6 +71,47 @@ public enum Condition: UInt16, CaseIterable, Sendable {
         case .lessOrEqual: UInt16(COSY_COND_LE.rawValue)
         case .greater: UInt16(COSY_COND_GT.rawValue)
         case .greaterOrEqual: UInt16(COSY_COND_GE.rawValue)
+        }
+    }
+}
+
+/// `enum cosy_fast`: a zero-copy call on the fast buffer (COSY-FAST).
+/// Offsets and lengths are bytes from the fast buffer's start.
+public enum FastCall: Sendable, Equatable {
+    /// `read(fd)` into the fast buffer at `offset`.
+    case read(fd: Operand, offset: Operand, length: Operand)
+    /// `write(fd)` from the fast buffer at `offset`.
+    case write(fd: Operand, offset: Operand, length: Operand)
+    /// `pread64(fd, ..., position)` into the fast buffer.
+    case pread(fd: Operand, offset: Operand, length: Operand, position: Operand)
+    /// `pwrite64(fd, ..., position)` from the fast buffer.
+    case pwrite(fd: Operand, offset: Operand, length: Operand, position: Operand)
+    /// `stat()` of the NUL-terminated path at `pathOffset`; `struct stat`
+    /// is written at `statOffset`.
+    case stat(pathOffset: Operand, statOffset: Operand)
+    /// `statx()`; `struct statx` is written at `statxOffset`.
+    case statx(dirfd: Operand, pathOffset: Operand, flags: Operand, mask: Operand, statxOffset: Operand)
+    /// `getdents64(fd)` into the fast buffer.
+    case getdents64(fd: Operand, offset: Operand, length: Operand)
+
+    var aux: UInt16 {
+        switch self {
+        case .read: UInt16(COSY_FAST_READ.rawValue)
+        case .write: UInt16(COSY_FAST_WRITE.rawValue)
+        case .pread: UInt16(COSY_FAST_PREAD.rawValue)
+        case .pwrite: UInt16(COSY_FAST_PWRITE.rawValue)
+        case .stat: UInt16(COSY_FAST_STAT.rawValue)
+        case .statx: UInt16(COSY_FAST_STATX.rawValue)
+        case .getdents64: UInt16(COSY_FAST_GETDENTS64.rawValue)
+        }
+    }
+
+    var arguments: [Operand] {
+        switch self {
+        case .read(let f, let o, let l), .write(let f, let o, let l), .getdents64(let f, let o, let l): [f, o, l]
+        case .pread(let f, let o, let l, let p), .pwrite(let f, let o, let l, let p): [f, o, l, p]
+        case .stat(let p, let s): [p, s]
+        case .statx(let d, let p, let fl, let m, let s): [d, p, fl, m, s]
         }
     }
 }
