@@ -18,7 +18,7 @@ public struct DatasetSpec: Sendable, Equatable {
     public init(copyBytes: Int = 64 << 20) { self.copyBytes = copyBytes }
 
     /// The disk must hold the source, one copy and file system overhead.
-    var diskMiB: Int { max(64, (copyBytes * 2 >> 20) + 64) }
+    var diskMiB: Int { max(64, ((copyBytes * 2) >> 20) + 64) }
 
     /// Bumped when the generated data changes for the same parameters.
     static let generatorVersion = "dataset-1"
@@ -86,6 +86,7 @@ public struct ImageBuilder {
             return (out, key)
         }
         progress.stage("image: writing initramfs \(key.prefix(12))")
+        try fm.ensureDirectory(paths.imageCache)
         var cpio = CpioArchive()
         for dir in ["bin", "dev", "proc", "sys", "tmp", "data", "mnt", "root"] { cpio.addDirectory(dir) }
         cpio.addCharacterDevice("dev/console", major: 5, minor: 1)
