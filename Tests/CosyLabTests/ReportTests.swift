@@ -67,13 +67,15 @@ import Testing
         #expect(throws: LabError.self) { try BenchRecord.parse(consoleLine: "COSY-RESULT {broken") }
     }
 
+    static let twoWay = Workload(name: "copy", configurations: ["VAN", "COSY"], guestCommand: { _, _ in "" })
+
     @Test func benchChecksFindMissingMismatchedAndUnverifiedRuns() {
-        #expect(BenchRunner.check(Self.records, workloads: [.copy], repetitions: 3).isEmpty)
+        #expect(BenchRunner.check(Self.records, workloads: [Self.twoWay], repetitions: 3).isEmpty)
         let bad = Self.records.dropLast() + [Self.record("COSY", 3, elapsedMs: 1, checksum: "zzz", verified: false)]
-        let problems = BenchRunner.check(Array(bad), workloads: [.copy], repetitions: 3)
+        let problems = BenchRunner.check(Array(bad), workloads: [Self.twoWay], repetitions: 3)
         #expect(problems.contains { $0.contains("verification failed") })
         #expect(problems.contains { $0.contains("different output") })
-        let missing = BenchRunner.check(Array(Self.records.prefix(4)), workloads: [.copy], repetitions: 3)
+        let missing = BenchRunner.check(Array(Self.records.prefix(4)), workloads: [Self.twoWay], repetitions: 3)
         #expect(missing.contains("copy/VAN: 2 of 3 repetitions reported"))
     }
 
