@@ -17,7 +17,7 @@ let usage = """
 
     Copies SRC to DST in --chunk sized read/write calls and checks DST equals SRC.
       --config LIST  comma-separated configurations to run (default: van):
-                     van, cosy, io_uring, copy_file_range
+                     van, cosy, cosy-fast, cosy-fast-buf, io_uring, copy_file_range
       --reps N       repetitions of each configuration (default: 1)
       --cold         drop the page cache before each repetition
       --bench        print one COSY-RESULT line per repetition
@@ -27,6 +27,10 @@ let usage = """
 enum CopyConfiguration: String, CaseIterable {
     case van = "VAN"
     case cosy = "COSY"
+    /// Zero-copy calls on the fast buffer; read→write fused into a splice.
+    case cosyFast = "COSY-FAST"
+    /// Zero-copy calls through the fast buffer, without the splice fusion.
+    case cosyFastBuffer = "COSY-FAST-BUF"
     case ioUring = "IO_URING"
     case copyFileRange = "COPY_FILE_RANGE"
 }
@@ -76,6 +80,27 @@ struct Copier {
             if let e = Errno(kernelResult: cosy![s]) { throw e }
         }
         return cosy![total]
+    }
+
+    /// COSY-FAST: `do { r = fast_read(in, 0, chunk); w = fast_write(out, 0, r) }
+    /// while (w == chunk)`: data stays in the kernel; with `splice` the
+    /// kernel may move it file to file in one copy.
+    mutating func copyFast(from src: FileDescriptor, to dst: FileDescriptor, splice: Bool) throws -> Int64 {
+        if cosy == nil { cosy = try CosyContext() }
+        guard chunk <= cosy!.fastBuffer.count else { throw Errno(rawValue: E2BIG) }
+        let rlen = Var("rlen"), wlen = Var("wlen"), total = Var("total")
+        let program = try Compound {
+            DoWhile(wlen == Expr.constant(Int64(chunk))) {
+                rlen <- Fast.read(src, offset: 0, length: chunk, splice: splice)
+                wlen <- Fast.write(dst, offset: 0, length: rlen)
+                total <- total + wlen
+            }
+        }.encode()
+        try cosy!.run(program)
+        for v in [rlen, wlen] {
+            if let e = Errno(kernelResult: cosy!.value(of: v, in: program)!) { throw e }
+        }
+        return cosy!.value(of: total, in: program)!
     }
 
     /// io_uring: per chunk a read linked to a write at the same offset,
@@ -131,6 +156,8 @@ struct Copier {
         switch config {
         case .van: try copyPlain(from: src, to: dst)
         case .cosy: try copyCompound(from: src, to: dst)
+        case .cosyFast: try copyFast(from: src, to: dst, splice: true)
+        case .cosyFastBuffer: try copyFast(from: src, to: dst, splice: false)
         case .ioUring: try copyRing(from: src, to: dst)
         case .copyFileRange: try copyInKernel(from: src, to: dst)
         }
@@ -167,7 +194,7 @@ func main() -> Int32 {
     var configs: [CopyConfiguration] = []
     for name in options.string("config", default: "van").split(separator: ",") {
         guard let c = CopyConfiguration(rawValue: name.uppercased()) else {
-            options.fail("unknown configuration '\(name)' (use van, cosy, io_uring, copy_file_range)")
+            options.fail("unknown configuration '\(name)' (use van, cosy, cosy-fast, cosy-fast-buf, io_uring, copy_file_range)")
         }
         configs.append(c)
     }

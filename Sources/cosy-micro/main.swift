@@ -2,6 +2,9 @@
 //   getppid      N getppid() calls made directly (VAN) vs in one compound (COSY)
 //   entry-cost   the executor's cost per entry: a compound of N arithmetic
 //                entries and jumps, no system call; elapsed / executed
+//   decode       decode once vs every time: a straight-line compound of
+//                --entries entries run --calls times, cached (CACHED) and
+//                with COSY_RUN_NOCACHE (NOCACHE)
 import CCosy
 import CosyKit
 import GuestKit
@@ -10,9 +13,10 @@ import Glibc
 #endif
 
 let usage = """
-    USAGE: cosy-micro [--calls N] [--reps N] [--bench] getppid|entry-cost ...
+    USAGE: cosy-micro [--calls N] [--entries N] [--reps N] [--bench] getppid|entry-cost|decode ...
 
       --calls N   getppid calls, or loop iterations for entry-cost (default: 100000)
+      --entries N entries of the decode benchmark's compound (default: 2000)
       --reps N    repetitions (default: 1)
       --bench     print one COSY-RESULT line per repetition
     """
@@ -38,7 +42,7 @@ func emptyLoopCompound(_ n: Int) throws -> CompiledCompound {
 }
 
 func main() -> Int32 {
-    let options = GuestOptions(Array(CommandLine.arguments.dropFirst()), valued: ["calls", "reps"],
+    let options = GuestOptions(Array(CommandLine.arguments.dropFirst()), valued: ["calls", "reps", "entries"],
                                flags: ["bench"], usage: usage)
     let calls = options.size("calls", default: 100_000)
     guard let reps = Int(options.string("reps", default: "1")), reps > 0 else { options.fail("--reps must be positive") }
@@ -64,13 +68,35 @@ func main() -> Int32 {
                     let program = try emptyLoopCompound(calls)
                     let (m, summary) = try Measurement.of { try cosy.run(program) }
                     results.append(("COSY", m, Int64(summary.executed), summary.executed == 2 * calls + 3))
+                case "decode":
+                    let entries = options.size("entries", default: 2000)
+                    let runs = min(calls, 1000)
+                    let acc = Var("acc")
+                    let program = try Compound {
+                        for k in 0..<entries { acc <- acc + Expr.constant(Int64(k)) }
+                    }.encode()
+                    try cosy.load(program.encoded)
+                    let expected = Int64(entries * (entries - 1) / 2)
+                    for (config, flags) in [("CACHED", CosyContext.RunFlags()), ("NOCACHE", .noCache)] {
+                        var ok = true
+                        let (m, _) = try Measurement.of {
+                            for _ in 0..<runs {
+                                try cosy.run(flags: flags)
+                                ok = ok && cosy.value(of: acc, in: program) == expected
+                            }
+                        }
+                        results.append((config, m, Int64(runs * entries), ok))
+                    }
                 default:
                     options.fail("unknown benchmark '\(name)'")
                 }
                 for (config, m, executed, ok) in results {
                     let record = ResultRecord(
                         workload: name, configuration: config, repetition: rep, measurement: m,
-                        parameters: [("calls", Int64(calls))], outputChecksum: "", verified: ok)
+                        parameters: name == "decode"
+                            ? [("runs", Int64(min(calls, 1000))), ("entries", Int64(options.size("entries", default: 2000)))]
+                            : [("calls", Int64(calls))],
+                        outputChecksum: "", verified: ok)
                     if options.flags.contains("bench") {
                         record.emit()
                     } else {

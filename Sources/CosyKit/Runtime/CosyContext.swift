@@ -104,12 +104,21 @@ public final class CosyContext {
         compound.words.withUnsafeBytes { compoundBuffer.copyMemory(from: $0) }
     }
 
+    /// `cosy_run` flags.
+    public struct RunFlags: OptionSet, Sendable {
+        public let rawValue: UInt32
+        public init(rawValue: UInt32) { self.rawValue = rawValue }
+        /// Decode the compound even if it is unchanged since the last run
+        /// (`COSY_RUN_NOCACHE`).
+        public static let noCache = RunFlags(rawValue: UInt32(COSY_RUN_NOCACHE))
+    }
+
     /// Calls `cosy_run` on the loaded compound.
     /// - Throws: ``CosyError/runFailed(_:failedEntry:executed:)`` with the
     ///   errno and the entry the kernel reports.
     @discardableResult
-    public func run() throws(CosyError) -> RunSummary {
-        let result = valueOrErrno(retryOnInterrupt: false) { cosy_sys_run(0) }
+    public func run(flags: RunFlags = []) throws(CosyError) -> RunSummary {
+        let result = valueOrErrno(retryOnInterrupt: false) { cosy_sys_run(flags.rawValue) }
         let header = compoundBuffer.loadUnaligned(as: cosy_header.self)
         let executed = Int(header.executed)
         if case .failure(let e) = result {
@@ -124,6 +133,11 @@ public final class CosyContext {
     public func run(_ compound: EncodedCompound) throws(CosyError) -> RunSummary {
         try load(compound)
         return try run()
+    }
+
+    /// Whether the running kernel supports entry type `op` (`enum cosy_op`).
+    public func supports(_ op: cosy_op) -> Bool {
+        op.rawValue < 64 && supportedOps & (1 << UInt64(op.rawValue)) != 0
     }
 
     /// The value slot `slot` held at the end of the last run.
