@@ -111,25 +111,47 @@ public func CallFunction(_ programFD: Int32, offset: any ExprConvertible, length
     .function(programFD: programFD, [offset.expr, length.expr] + args.map(\.expr))
 }
 
-// Arithmetic: Var/Expr on the left; the right side may be a literal.
-public func + (l: Var, r: Expr) -> Expr { .binary(.add, l.expr, r) }
-public func - (l: Var, r: Expr) -> Expr { .binary(.subtract, l.expr, r) }
-public func * (l: Var, r: Expr) -> Expr { .binary(.multiply, l.expr, r) }
-public func / (l: Var, r: Expr) -> Expr { .binary(.divide, l.expr, r) }
-public func % (l: Var, r: Expr) -> Expr { .binary(.remainder, l.expr, r) }
-public func & (l: Var, r: Expr) -> Expr { .binary(.and, l.expr, r) }
-public func | (l: Var, r: Expr) -> Expr { .binary(.or, l.expr, r) }
-public func ^ (l: Var, r: Expr) -> Expr { .binary(.xor, l.expr, r) }
-public func << (l: Var, r: Expr) -> Expr { .binary(.shiftLeft, l.expr, r) }
-public func >> (l: Var, r: Expr) -> Expr { .binary(.shiftRight, l.expr, r) }
+// Arithmetic on variables and expressions; integer literals become Expr.
 public func + (l: Var, r: Var) -> Expr { .binary(.add, l.expr, r.expr) }
-public func - (l: Var, r: Var) -> Expr { .binary(.subtract, l.expr, r.expr) }
-public func * (l: Var, r: Var) -> Expr { .binary(.multiply, l.expr, r.expr) }
+public func + (l: Var, r: Expr) -> Expr { .binary(.add, l.expr, r) }
+public func + (l: Expr, r: Var) -> Expr { .binary(.add, l, r.expr) }
 public func + (l: Expr, r: Expr) -> Expr { .binary(.add, l, r) }
+public func - (l: Var, r: Var) -> Expr { .binary(.subtract, l.expr, r.expr) }
+public func - (l: Var, r: Expr) -> Expr { .binary(.subtract, l.expr, r) }
+public func - (l: Expr, r: Var) -> Expr { .binary(.subtract, l, r.expr) }
 public func - (l: Expr, r: Expr) -> Expr { .binary(.subtract, l, r) }
+public func * (l: Var, r: Var) -> Expr { .binary(.multiply, l.expr, r.expr) }
+public func * (l: Var, r: Expr) -> Expr { .binary(.multiply, l.expr, r) }
+public func * (l: Expr, r: Var) -> Expr { .binary(.multiply, l, r.expr) }
 public func * (l: Expr, r: Expr) -> Expr { .binary(.multiply, l, r) }
+public func / (l: Var, r: Var) -> Expr { .binary(.divide, l.expr, r.expr) }
+public func / (l: Var, r: Expr) -> Expr { .binary(.divide, l.expr, r) }
+public func / (l: Expr, r: Var) -> Expr { .binary(.divide, l, r.expr) }
 public func / (l: Expr, r: Expr) -> Expr { .binary(.divide, l, r) }
+public func % (l: Var, r: Var) -> Expr { .binary(.remainder, l.expr, r.expr) }
+public func % (l: Var, r: Expr) -> Expr { .binary(.remainder, l.expr, r) }
+public func % (l: Expr, r: Var) -> Expr { .binary(.remainder, l, r.expr) }
 public func % (l: Expr, r: Expr) -> Expr { .binary(.remainder, l, r) }
+public func & (l: Var, r: Var) -> Expr { .binary(.and, l.expr, r.expr) }
+public func & (l: Var, r: Expr) -> Expr { .binary(.and, l.expr, r) }
+public func & (l: Expr, r: Var) -> Expr { .binary(.and, l, r.expr) }
+public func & (l: Expr, r: Expr) -> Expr { .binary(.and, l, r) }
+public func | (l: Var, r: Var) -> Expr { .binary(.or, l.expr, r.expr) }
+public func | (l: Var, r: Expr) -> Expr { .binary(.or, l.expr, r) }
+public func | (l: Expr, r: Var) -> Expr { .binary(.or, l, r.expr) }
+public func | (l: Expr, r: Expr) -> Expr { .binary(.or, l, r) }
+public func ^ (l: Var, r: Var) -> Expr { .binary(.xor, l.expr, r.expr) }
+public func ^ (l: Var, r: Expr) -> Expr { .binary(.xor, l.expr, r) }
+public func ^ (l: Expr, r: Var) -> Expr { .binary(.xor, l, r.expr) }
+public func ^ (l: Expr, r: Expr) -> Expr { .binary(.xor, l, r) }
+public func << (l: Var, r: Var) -> Expr { .binary(.shiftLeft, l.expr, r.expr) }
+public func << (l: Var, r: Expr) -> Expr { .binary(.shiftLeft, l.expr, r) }
+public func << (l: Expr, r: Var) -> Expr { .binary(.shiftLeft, l, r.expr) }
+public func << (l: Expr, r: Expr) -> Expr { .binary(.shiftLeft, l, r) }
+public func >> (l: Var, r: Var) -> Expr { .binary(.shiftRight, l.expr, r.expr) }
+public func >> (l: Var, r: Expr) -> Expr { .binary(.shiftRight, l.expr, r) }
+public func >> (l: Expr, r: Var) -> Expr { .binary(.shiftRight, l, r.expr) }
+public func >> (l: Expr, r: Expr) -> Expr { .binary(.shiftRight, l, r) }
 
 /// A comparison, evaluated in the kernel: `wlen == 4096`, `i < n`.
 public struct Comparison: Sendable, CustomStringConvertible {
@@ -154,19 +176,28 @@ public struct Comparison: Sendable, CustomStringConvertible {
     public var description: String { "\(lhs) \(condition) \(rhs)" }
 }
 
-public func == (l: Var, r: Expr) -> Comparison { Comparison(lhs: l.expr, condition: .equal, rhs: r) }
-public func != (l: Var, r: Expr) -> Comparison { Comparison(lhs: l.expr, condition: .notEqual, rhs: r) }
-public func < (l: Var, r: Expr) -> Comparison { Comparison(lhs: l.expr, condition: .less, rhs: r) }
-public func <= (l: Var, r: Expr) -> Comparison { Comparison(lhs: l.expr, condition: .lessOrEqual, rhs: r) }
-public func > (l: Var, r: Expr) -> Comparison { Comparison(lhs: l.expr, condition: .greater, rhs: r) }
-public func >= (l: Var, r: Expr) -> Comparison { Comparison(lhs: l.expr, condition: .greaterOrEqual, rhs: r) }
+// Comparisons on variables and expressions.
 public func == (l: Var, r: Var) -> Comparison { Comparison(lhs: l.expr, condition: .equal, rhs: r.expr) }
-public func != (l: Var, r: Var) -> Comparison { Comparison(lhs: l.expr, condition: .notEqual, rhs: r.expr) }
-public func < (l: Var, r: Var) -> Comparison { Comparison(lhs: l.expr, condition: .less, rhs: r.expr) }
-public func <= (l: Var, r: Var) -> Comparison { Comparison(lhs: l.expr, condition: .lessOrEqual, rhs: r.expr) }
-public func > (l: Var, r: Var) -> Comparison { Comparison(lhs: l.expr, condition: .greater, rhs: r.expr) }
-public func >= (l: Var, r: Var) -> Comparison { Comparison(lhs: l.expr, condition: .greaterOrEqual, rhs: r.expr) }
+public func == (l: Var, r: Expr) -> Comparison { Comparison(lhs: l.expr, condition: .equal, rhs: r) }
+public func == (l: Expr, r: Var) -> Comparison { Comparison(lhs: l, condition: .equal, rhs: r.expr) }
 public func == (l: Expr, r: Expr) -> Comparison { Comparison(lhs: l, condition: .equal, rhs: r) }
+public func != (l: Var, r: Var) -> Comparison { Comparison(lhs: l.expr, condition: .notEqual, rhs: r.expr) }
+public func != (l: Var, r: Expr) -> Comparison { Comparison(lhs: l.expr, condition: .notEqual, rhs: r) }
+public func != (l: Expr, r: Var) -> Comparison { Comparison(lhs: l, condition: .notEqual, rhs: r.expr) }
 public func != (l: Expr, r: Expr) -> Comparison { Comparison(lhs: l, condition: .notEqual, rhs: r) }
+public func < (l: Var, r: Var) -> Comparison { Comparison(lhs: l.expr, condition: .less, rhs: r.expr) }
+public func < (l: Var, r: Expr) -> Comparison { Comparison(lhs: l.expr, condition: .less, rhs: r) }
+public func < (l: Expr, r: Var) -> Comparison { Comparison(lhs: l, condition: .less, rhs: r.expr) }
 public func < (l: Expr, r: Expr) -> Comparison { Comparison(lhs: l, condition: .less, rhs: r) }
+public func <= (l: Var, r: Var) -> Comparison { Comparison(lhs: l.expr, condition: .lessOrEqual, rhs: r.expr) }
+public func <= (l: Var, r: Expr) -> Comparison { Comparison(lhs: l.expr, condition: .lessOrEqual, rhs: r) }
+public func <= (l: Expr, r: Var) -> Comparison { Comparison(lhs: l, condition: .lessOrEqual, rhs: r.expr) }
+public func <= (l: Expr, r: Expr) -> Comparison { Comparison(lhs: l, condition: .lessOrEqual, rhs: r) }
+public func > (l: Var, r: Var) -> Comparison { Comparison(lhs: l.expr, condition: .greater, rhs: r.expr) }
+public func > (l: Var, r: Expr) -> Comparison { Comparison(lhs: l.expr, condition: .greater, rhs: r) }
+public func > (l: Expr, r: Var) -> Comparison { Comparison(lhs: l, condition: .greater, rhs: r.expr) }
 public func > (l: Expr, r: Expr) -> Comparison { Comparison(lhs: l, condition: .greater, rhs: r) }
+public func >= (l: Var, r: Var) -> Comparison { Comparison(lhs: l.expr, condition: .greaterOrEqual, rhs: r.expr) }
+public func >= (l: Var, r: Expr) -> Comparison { Comparison(lhs: l.expr, condition: .greaterOrEqual, rhs: r) }
+public func >= (l: Expr, r: Var) -> Comparison { Comparison(lhs: l, condition: .greaterOrEqual, rhs: r.expr) }
+public func >= (l: Expr, r: Expr) -> Comparison { Comparison(lhs: l, condition: .greaterOrEqual, rhs: r) }

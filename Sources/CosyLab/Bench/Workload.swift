@@ -29,7 +29,7 @@ public struct Workload: Sendable {
     /// Decode once (the cached decoded form) vs decode every run
     /// (COSY_RUN_NOCACHE): 1000 runs of a 2000-entry compound.
     public static let decode = Workload(
-        name: "decode", configurations: ["CACHED", "NOCACHE"],
+        name: "decode", configurations: ["NOCACHE", "CACHED"],
         guestCommand: { reps, _ in "cosy-micro --bench --reps \(reps) --calls 1000 --entries 2000 decode" })
 
     public static let all: [Workload] = [.copy, .getppid, .entryCost, .decode]

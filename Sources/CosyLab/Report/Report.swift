@@ -57,7 +57,7 @@ public enum Report {
 
     /// VAN first, then COSY, COSY-FAST, then the rest alphabetically.
     static func configurationOrder(_ names: [String]) -> [String] {
-        let known = ["VAN", "COSY", "COSY-FAST", "COSY-FAST-BUF", "IO_URING", "COPY_FILE_RANGE", "CACHED", "NOCACHE"]
+        let known = ["VAN", "COSY", "COSY-FAST", "COSY-FAST-BUF", "IO_URING", "COPY_FILE_RANGE", "NOCACHE", "CACHED"]
         let unique = Array(Set(names))
         return known.filter(unique.contains) + unique.filter { !known.contains($0) }.sorted()
     }

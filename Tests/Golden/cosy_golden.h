@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Golden compound encodings, shared by the Cosy KUnit suite
+ * (kernel/cosy/cosy_kunit.c) and CosyKit's encoder tests
+ * (Tests/CosyKitTests/GoldenVectorTests.swift), which check that the
+ * Swift encoder produces exactly these words.  Expected results of the
+ * "pure" vectors (no system or fast calls) come from CosyKit's
+ * reference executor; the KUnit suite checks the kernel agrees.
+ */
+#ifndef _COSY_GOLDEN_H
+#define _COSY_GOLDEN_H
+
+#include <linux/cosy.h>
+#include <linux/types.h>
+
+struct cosy_golden {
+	const char *name;
+	const __u64 *words;
+	unsigned int nr_words;
+	int decode_err;		/* 0 or the -errno decoding returns */
+	__u32 fail_entry;	/* header.fail_entry after a failed decode */
+	bool pure;		/* no system or fast calls: KUnit runs it */
+	int run_err;		/* pure: 0 or the -errno the run returns */
+	__u32 executed;		/* pure: header.executed after the run */
+	__u32 check_slot;	/* pure, run_err == 0: a slot to check */
+	__s64 check_value;	/* and its value */
+};
+
+/* do { rlen = read(3, 0x1000, 4096); wlen = write(4, 0x1000, rlen); } while (wlen == 4096) */
+static const __u64 cosy_golden_copy_loop[] = {
+	0x0000000159534f43, 0x0000001400000003, 0x0000000000000002,
+	0xffffffff00000000, 0x0000000000000000, 0x0000000000000000,
+	0x0000000000000000, 0x0000000000000000, 0x0000000000000301,
+	0x0000000000000003, 0x0000000000001000, 0x0000000000001000,
+	0x0001000100040301, 0x0000000000000004, 0x0000000000001000,
+	0x0000000000000000, 0x0001ffff00020304, 0x0000000000000000,
+	0x0000000000000001, 0x0000000000001000,
+};
+
+/* for (i = 1; i <= 10; i++) sum += i;  -> sum (slot 1) = 55 */
+static const __u64 cosy_golden_sum_loop[] = {
+	0x0000000159534f43, 0x0000001500000005, 0x0000000000000002,
+	0xffffffff00000000, 0x0000000000000000, 0x0000000000000000,
+	0x0000000000000000, 0x0000000000000000, 0x0000000000000102,
+	0x0000000000000001, 0x0000ffff00000104, 0x0000000000000004,
+	0x0000000100030203, 0x0000000000000001, 0x0000000000000000,
+	0x000a000000010103, 0x0000000000000000, 0x0004ffff00020304,
+	0x0000000000000002, 0x0000000000000000, 0x000000000000000a,
+};
+
+/* signed mul/div/mod, shifts, xor/and/or, inc/dec  -> r (slot 6) = 535 */
+static const __u64 cosy_golden_arith[] = {
+	0x0000000159534f43, 0x000000300000000c, 0x0000000000000008,
+	0xffffffff00000000, 0x0000000000000000, 0x0000000000000000,
+	0x0000000000000000, 0xfffffffffffffff9, 0x0000000000000000,
+	0x0000000000000000, 0x0000000000000000, 0x0000000000000000,
+	0x0000000000000000, 0x0000000000000000, 0x0002000000010203,
+	0x0000000000000001, 0x0000000000000003, 0x0003000200010203,
+	0x0000000000000000, 0x0000000000000002, 0x0004000300010203,
+	0x0000000000000002, 0x0000000000000004, 0x0008000400010203,
+	0x0000000000000003, 0x0000000000000003, 0x0009000500010203,
+	0x0000000000000004, 0x000000000000003c, 0x0007000700010203,
+	0x0000000000000001, 0x0000000000000005, 0x0005000600010203,
+	0x0000000000000007, 0x00000000000000ff, 0x0006000600010203,
+	0x0000000000000006, 0x0000000000000100, 0x0000000600030203,
+	0x0000000000000006, 0x0000000000000005, 0x000b000600010103,
+	0x0000000000000006, 0x000a000600010103, 0x0000000000000006,
+	0x0001000600030203, 0x0000000000000006, 0x0000000000000002,
+};
+
+/* switch (x = 2) { case 1: y = 10; case 2: y = 20; default: y = 30 }  -> y (slot 1) = 20 */
+static const __u64 cosy_golden_switch_jump[] = {
+	0x0000000159534f43, 0x0000001900000006, 0x0000000000000002,
+	0xffffffff00000000, 0x0000000000000000, 0x0000000000000000,
+	0x0000000000000002, 0x0000000000000000, 0x0002ffff00010605,
+	0x0000000000000000, 0x0000000000000005, 0x0000000000000001,
+	0x0000000000000001, 0x0000000000000002, 0x0000000000000003,
+	0x0000000100000102, 0x000000000000000a, 0x0000ffff00000104,
+	0x0000000000000006, 0x0000000100000102, 0x0000000000000014,
+	0x0000ffff00000104, 0x0000000000000006, 0x0000000100000102,
+	0x000000000000001e,
+};
+
+/* z = p / q with q = 0 stops the run with -EDOM at entry 0 */
+static const __u64 cosy_golden_div_by_zero[] = {
+	0x0000000159534f43, 0x0000000c00000001, 0x0000000000000003,
+	0xffffffff00000000, 0x0000000000000000, 0x0000000000000000,
+	0x0000000000000000, 0x0000000000000001, 0x0000000000000000,
+	0x0003000000030203, 0x0000000000000001, 0x0000000000000002,
+};
+
+/* spin: goto spin; with max_exec = 100 -> -ELOOP after 100 entries */
+static const __u64 cosy_golden_endless_loop[] = {
+	0x0000000159534f43, 0x0000000800000001, 0x0000006400000000,
+	0xffffffff00000000, 0x0000000000000000, 0x0000000000000000,
+	0x0000ffff00000104, 0x0000000000000000,
+};
+
+/* copy_loop with a wrong magic */
+static const __u64 cosy_golden_bad_magic[] = {
+	0x0000000159534f63, 0x0000001400000003, 0x0000000000000002,
+	0xffffffff00000000, 0x0000000000000000, 0x0000000000000000,
+	0x0000000000000000, 0x0000000000000000, 0x0000000000000301,
+	0x0000000000000003, 0x0000000000001000, 0x0000000000001000,
+	0x0001000100040301, 0x0000000000000004, 0x0000000000001000,
+	0x0000000000000000, 0x0001ffff00020304, 0x0000000000000000,
+	0x0000000000000001, 0x0000000000001000,
+};
+
+/* copy_loop whose len_words counts a trailing word no entry owns */
+static const __u64 cosy_golden_len_mismatch[] = {
+	0x0000000159534f43, 0x0000001500000003, 0x0000000000000002,
+	0xffffffff00000000, 0x0000000000000000, 0x0000000000000000,
+	0x0000000000000000, 0x0000000000000000, 0x0000000000000301,
+	0x0000000000000003, 0x0000000000001000, 0x0000000000001000,
+	0x0001000100040301, 0x0000000000000004, 0x0000000000001000,
+	0x0000000000000000, 0x0001ffff00020304, 0x0000000000000000,
+	0x0000000000000001, 0x0000000000001000, 0x0000000000000000,
+};
+
+/* copy_loop whose jump targets entry 4 of 3 */
+static const __u64 cosy_golden_jump_out_of_range[] = {
+	0x0000000159534f43, 0x0000001400000003, 0x0000000000000002,
+	0xffffffff00000000, 0x0000000000000000, 0x0000000000000000,
+	0x0000000000000000, 0x0000000000000000, 0x0000000000000301,
+	0x0000000000000003, 0x0000000000001000, 0x0000000000001000,
+	0x0001000100040301, 0x0000000000000004, 0x0000000000001000,
+	0x0000000000000000, 0x0001ffff00020304, 0x0000000000000004,
+	0x0000000000000001, 0x0000000000001000,
+};
+
+/* copy_loop whose write refers to slot 2 of 2 */
+static const __u64 cosy_golden_slot_out_of_range[] = {
+	0x0000000159534f43, 0x0000001400000003, 0x0000000000000002,
+	0xffffffff00000000, 0x0000000000000000, 0x0000000000000000,
+	0x0000000000000000, 0x0000000000000000, 0x0000000000000301,
+	0x0000000000000003, 0x0000000000001000, 0x0000000000001000,
+	0x0001000100040301, 0x0000000000000004, 0x0000000000001000,
+	0x0000000000000002, 0x0001ffff00020304, 0x0000000000000000,
+	0x0000000000000001, 0x0000000000001000,
+};
+
+/* exit_group(0) cannot run inside a compound */
+static const __u64 cosy_golden_denied_syscall[] = {
+	0x0000000159534f43, 0x0000000800000001, 0x0000000000000000,
+	0xffffffff00000000, 0x0000000000000000, 0x0000000000000000,
+	0x00e7ffff00000101, 0x0000000000000000,
+};
+
+/* do { r = fast_read(3, 0, 4096) [splice]; w = fast_write(4, 0, r); } while (w == 4096) */
+static const __u64 cosy_golden_fast_copy_splice[] = {
+	0x0000000159534f43, 0x0000001400000003, 0x0000000000000002,
+	0xffffffff00000000, 0x0000000000000000, 0x0000000000000000,
+	0x0000000000000000, 0x0000000000000000, 0x0000000001000306,
+	0x0000000000000003, 0x0000000000000000, 0x0000000000001000,
+	0x0001000100040306, 0x0000000000000004, 0x0000000000000000,
+	0x0000000000000000, 0x0001ffff00020304, 0x0000000000000000,
+	0x0000000000000001, 0x0000000000001000,
+};
+
+/* a spliced fast_read whose write uses another offset */
+static const __u64 cosy_golden_splice_mismatch[] = {
+	0x0000000159534f43, 0x0000000f00000002, 0x0000000000000001,
+	0xffffffff00000000, 0x0000000000000000, 0x0000000000000000,
+	0x0000000000000000, 0x0000000001000306, 0x0000000000000003,
+	0x0000000000000000, 0x0000000000001000, 0x0001ffff00040306,
+	0x0000000000000004, 0x0000000000000040, 0x0000000000000000,
+};
+
+static const struct cosy_golden cosy_golden_vectors[] = {
+	{ "copy_loop", cosy_golden_copy_loop, ARRAY_SIZE(cosy_golden_copy_loop),
+	  0, COSY_ENTRY_NONE, false, 0, 0, 0, 0 },
+	{ "sum_loop", cosy_golden_sum_loop, ARRAY_SIZE(cosy_golden_sum_loop),
+	  0, COSY_ENTRY_NONE, true, 0, 33, 1, 55 },
+	{ "arith", cosy_golden_arith, ARRAY_SIZE(cosy_golden_arith),
+	  0, COSY_ENTRY_NONE, true, 0, 12, 6, 533 },
+	{ "switch_jump", cosy_golden_switch_jump, ARRAY_SIZE(cosy_golden_switch_jump),
+	  0, COSY_ENTRY_NONE, true, 0, 3, 1, 20 },
+	{ "div_by_zero", cosy_golden_div_by_zero, ARRAY_SIZE(cosy_golden_div_by_zero),
+	  0, COSY_ENTRY_NONE, true, -EDOM, 1, 0, 0 },
+	{ "endless_loop", cosy_golden_endless_loop, ARRAY_SIZE(cosy_golden_endless_loop),
+	  0, COSY_ENTRY_NONE, true, -ELOOP, 100, 0, 0 },
+	{ "bad_magic", cosy_golden_bad_magic, ARRAY_SIZE(cosy_golden_bad_magic),
+	  -EINVAL, COSY_ENTRY_NONE, false, 0, 0, 0, 0 },
+	{ "len_mismatch", cosy_golden_len_mismatch, ARRAY_SIZE(cosy_golden_len_mismatch),
+	  -EINVAL, COSY_ENTRY_NONE, false, 0, 0, 0, 0 },
+	{ "jump_out_of_range", cosy_golden_jump_out_of_range, ARRAY_SIZE(cosy_golden_jump_out_of_range),
+	  -EINVAL, 2, false, 0, 0, 0, 0 },
+	{ "slot_out_of_range", cosy_golden_slot_out_of_range, ARRAY_SIZE(cosy_golden_slot_out_of_range),
+	  -EINVAL, 1, false, 0, 0, 0, 0 },
+	{ "denied_syscall", cosy_golden_denied_syscall, ARRAY_SIZE(cosy_golden_denied_syscall),
+	  -EPERM, 0, false, 0, 0, 0, 0 },
+	{ "fast_copy_splice", cosy_golden_fast_copy_splice, ARRAY_SIZE(cosy_golden_fast_copy_splice),
+	  0, COSY_ENTRY_NONE, false, 0, 0, 0, 0 },
+	{ "splice_mismatch", cosy_golden_splice_mismatch, ARRAY_SIZE(cosy_golden_splice_mismatch),
+	  -EINVAL, 0, false, 0, 0, 0, 0 },
+};
+
+#endif /* _COSY_GOLDEN_H */
