@@ -48,7 +48,7 @@ static const __u64 cosy_golden_sum_loop[] = {
 	0x0000000000000002, 0x0000000000000000, 0x000000000000000a,
 };
 
-/* signed mul/div/mod, shifts, xor/and/or, inc/dec  -> r (slot 6) = 535 */
+/* signed mul/div/mod, shifts, xor/and/or, inc/dec  -> r (slot 6) = 533 */
 static const __u64 cosy_golden_arith[] = {
 	0x0000000159534f43, 0x000000300000000c, 0x0000000000000008,
 	0xffffffff00000000, 0x0000000000000000, 0x0000000000000000,
