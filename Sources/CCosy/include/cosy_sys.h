@@ -25,4 +25,17 @@ long cosy_sys_getppid(void);
  * behind _GNU_SOURCE, which Swift's Glibc module does not define. */
 long cosy_sys_copy_file_range(int fd_in, int fd_out, size_t len);
 
+/* BPF_PROG_TYPE_COSY: the program type of user functions (after
+ * BPF_PROG_TYPE_NETFILTER, 32, in Linux 6.12). */
+#define COSY_BPF_PROG_TYPE	33
+
+/*
+ * bpf(BPF_PROG_LOAD) of `insn_cnt` instructions of type `prog_type`; the
+ * verifier's log goes to `log_buf` (log level 1 when it is non-NULL).
+ * Returns the program fd, or -1 with errno set.
+ */
+long cosy_sys_bpf_prog_load(unsigned int prog_type, const void *insns, unsigned int insn_cnt,
+			    const char *license, const char *name, char *log_buf,
+			    unsigned int log_size);
+
 #endif

@@ -65,6 +65,44 @@ public struct ImageBuilder {
         return result
     }
 
+    /// The Swift toolchain's clang (it has the BPF target).
+    static func toolchainClang() -> String? {
+        if let c = ProcessInfo.processInfo.environment["COSY_CLANG"] { return c }
+        if let swift = Shell.which("swift") {
+            let resolved = URL(fileURLWithPath: swift).resolvingSymlinksInPath()
+            let clang = resolved.deletingLastPathComponent().appendingPathComponent("clang").path
+            if FileManager.default.isExecutableFile(atPath: clang) { return clang }
+        }
+        return Shell.which("clang")
+    }
+
+    /// Compiles the user functions in images/bpf/*.c to BPF objects
+    /// (`clang -O2 -target bpf`), for /lib/cosy/ in the guest.
+    func buildUserFunctions() throws -> [(String, URL)] {
+        let dir = paths.imagesDir.appendingPathComponent("bpf")
+        let sources = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
+            .filter { $0.hasSuffix(".c") }.sorted()
+        guard !sources.isEmpty else { return [] }
+        guard let clang = Self.toolchainClang() else {
+            throw LabError("no clang with the BPF target found", hint: "the Swift toolchain ships one next to `swift`; or set COSY_CLANG")
+        }
+        let out = paths.cacheRoot.appendingPathComponent("bpf")
+        try FileManager.default.ensureDirectory(out)
+        var result: [(String, URL)] = []
+        for source in sources {
+            let object = out.appendingPathComponent(source.replacingOccurrences(of: ".c", with: ".o"))
+            progress.stage("image: compiling user function \(source) (clang -target bpf)")
+            do {
+                try Shell.run([clang, "-O2", "-g0", "-target", "bpf", "-I", paths.projectRoot.appendingPathComponent("Sources/CCosy/include").path,
+                               "-c", dir.appendingPathComponent(source).path, "-o", object.path])
+            } catch let f as Shell.Failure {
+                throw LabError("compiling images/bpf/\(source) failed: \(f)")
+            }
+            result.append((object.lastPathComponent, object))
+        }
+        return result
+    }
+
     /// The initramfs: content-addressed by everything that goes into it.
     func buildInitramfs(selftest: URL?) throws -> (URL, String) {
         let fm = FileManager.default
@@ -79,6 +117,8 @@ public struct ImageBuilder {
         try h.add("busybox", file: Self.busybox)
         for name in programs.keys.sorted() { try h.add("bin/\(name)", file: programs[name]!) }
         if let s = selftest { try h.add("selftest", file: s) }
+        let functions = try buildUserFunctions()
+        for (name, object) in functions { try h.add("lib/cosy/\(name)", file: object) }
         let key = h.finish()
         let out = paths.imageCache.appendingPathComponent("initramfs-\(key.prefix(24)).cpio")
         if fm.fileExists(atPath: out.path) {
@@ -100,6 +140,7 @@ public struct ImageBuilder {
             try cpio.addFile("bin/\(name)", from: stripped, mode: 0o755)
         }
         if let s = selftest { try cpio.addFile("bin/cosy_test", from: s, mode: 0o755) }
+        for (name, object) in functions { try cpio.addFile("lib/cosy/\(name)", from: object, mode: 0o644) }
         try cpio.write(to: out)
         for name in programs.keys { try? fm.removeItem(at: paths.imageCache.appendingPathComponent(".strip-\(name)-\(getpid())")) }
         return (out, key)
