@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "cosy-lab", targets: ["cosy-lab"]),
         .executable(name: "cosy-copy", targets: ["cosy-copy"]),
         .executable(name: "cosy-micro", targets: ["cosy-micro"]),
+        .executable(name: "cosy-examples", targets: ["cosy-examples"]),
     ],
     targets: [
         // The kernel's uapi header (a copy of the one the patch series adds)
@@ -43,6 +44,7 @@ let package = Package(
         .target(name: "CURing", linkerSettings: [.linkedLibrary("uring")]),
         .executableTarget(name: "cosy-copy", dependencies: ["CosyKit", "GuestKit", "CURing"]),
         .executableTarget(name: "cosy-micro", dependencies: ["CosyKit", "GuestKit", "CCosy"]),
+        .executableTarget(name: "cosy-examples", dependencies: ["CosyKit", "GuestKit"]),
 
         .testTarget(name: "CosyKitTests", dependencies: ["CosyKit", "CCosy", "GuestKit"]),
         .testTarget(name: "CosyLabTests", dependencies: ["CosyLab"]),

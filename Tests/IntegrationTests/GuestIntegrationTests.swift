@@ -83,4 +83,13 @@ import Testing
         #expect(boot.outcome.exitStatus == 0, "\(boot.output)")
         #expect(boot.output.filter { $0.contains("identical") }.count == 2, "\(boot.output)")
     }
+
+    /// The documented DSL examples (docs/dsl.md), compiled into the guest.
+    @Test func dslExamplesRunInTheGuest() throws {
+        let boot = try boot("cosy-examples /data/copy/src", "examples")
+        let tap = boot.output.joined(separator: "\n")
+        #expect(boot.outcome.exitStatus == 0, "\(tap)")
+        #expect(boot.output.contains("1..6"), "\(tap)")
+        #expect(!boot.output.contains { $0.hasPrefix("not ok") }, "\(tap)")
+    }
 }

@@ -29,7 +29,7 @@ public struct ImageBuilder {
     public var paths: LabPaths
     public var progress: ProgressReporter
     /// Guest programs built as static executables into the initramfs.
-    public static let guestPrograms = ["cosy-copy", "cosy-micro"]
+    public static let guestPrograms = ["cosy-copy", "cosy-micro", "cosy-examples"]
     public static let busybox = URL(fileURLWithPath: "/bin/busybox")
 
     public init(paths: LabPaths, progress: ProgressReporter) {
