@@ -34,7 +34,7 @@ let package = Package(
         // Host orchestration: kernel build, images, VMs, bench, report, CLI.
         .target(
             name: "CosyLab",
-            dependencies: ["CLibvirt", "CGuestfs", "CCrypto"]),
+            dependencies: ["CLibvirt", "CGuestfs", "CCrypto", "GuestKit"]),
         .executableTarget(name: "cosy-lab", dependencies: ["CosyLab"]),
 
         // Guest programs (built as static executables by `cosy-lab image`)

@@ -68,7 +68,8 @@ public func parseSize(_ text: String) -> Int? {
     }
     if scale != 1 { digits = digits.dropLast() }
     guard let n = Int(digits), n >= 0 else { return nil }
-    return n * scale
+    let (v, overflow) = n.multipliedReportingOverflow(by: scale)
+    return overflow ? nil : v
 }
 
 /// Writes `text` to `/proc/sys/vm/drop_caches` after `sync()`: the next

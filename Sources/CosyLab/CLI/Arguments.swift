@@ -1,3 +1,5 @@
+import GuestKit
+
 /// One option of a subcommand: `--name VALUE` or the flag `--name`.
 public struct OptionSpec: Sendable {
     public var name: String
@@ -166,20 +168,8 @@ extension ParsedOptions {
 
 /// Sizes with K/M/G suffixes (powers of 1024).
 public enum ByteSize {
-    public static func parse(_ text: String) -> Int? {
-        var digits = Substring(text)
-        var scale = 1
-        switch text.last {
-        case "K", "k": scale = 1 << 10
-        case "M", "m": scale = 1 << 20
-        case "G", "g": scale = 1 << 30
-        default: break
-        }
-        if scale != 1 { digits = digits.dropLast() }
-        guard let n = Int(digits), n >= 0 else { return nil }
-        let (v, overflow) = n.multipliedReportingOverflow(by: scale)
-        return overflow ? nil : v
-    }
+    /// Parses `64M`, `4K`, `1G` or bytes: the guest programs' syntax.
+    public static func parse(_ text: String) -> Int? { GuestKit.parseSize(text) }
 
     public static func format(_ bytes: Int) -> String {
         for (unit, scale) in [("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)] where bytes >= scale && bytes % scale == 0 {
