@@ -39,7 +39,7 @@ public struct ImageBuilder {
 
     /// Builds (or finds in the cache) both images for `kernel`.
     public func build(for kernel: KernelArtifact, dataset: DatasetSpec) throws -> GuestImages {
-        let (initramfs, ikey) = try buildInitramfs(selftest: kernel.selftest)
+        let (initramfs, ikey) = try buildInitramfs(selftests: kernel.selftests)
         let (disk, dkey) = try buildDataDisk(dataset)
         return GuestImages(initramfs: initramfs, dataDisk: disk, initramfsKey: ikey, dataKey: dkey)
     }
@@ -104,7 +104,7 @@ public struct ImageBuilder {
     }
 
     /// The initramfs: content-addressed by everything that goes into it.
-    func buildInitramfs(selftest: URL?) throws -> (URL, String) {
+    func buildInitramfs(selftests: [URL]) throws -> (URL, String) {
         let fm = FileManager.default
         guard fm.isExecutableFile(atPath: Self.busybox.path) else {
             throw LabError.missing("busybox (static) at /bin/busybox", package: "busybox-static")
@@ -116,7 +116,7 @@ public struct ImageBuilder {
         try h.add("init", file: initScript)
         try h.add("busybox", file: Self.busybox)
         for name in programs.keys.sorted() { try h.add("bin/\(name)", file: programs[name]!) }
-        if let s = selftest { try h.add("selftest", file: s) }
+        for s in selftests { try h.add(s.lastPathComponent, file: s) }
         let functions = try buildUserFunctions()
         for (name, object) in functions { try h.add("lib/cosy/\(name)", file: object) }
         let key = h.finish()
@@ -139,7 +139,10 @@ public struct ImageBuilder {
             try Shell.run(["strip", "-o", stripped.path, programs[name]!.path])
             try cpio.addFile("bin/\(name)", from: stripped, mode: 0o755)
         }
-        if let s = selftest { try cpio.addFile("bin/cosy_test", from: s, mode: 0o755) }
+        for s in selftests {
+            // selftest-cosy_test -> /bin/cosy_test
+            try cpio.addFile("bin/" + s.lastPathComponent.dropFirst("selftest-".count), from: s, mode: 0o755)
+        }
         for (name, object) in functions { try cpio.addFile("lib/cosy/\(name)", from: object, mode: 0o644) }
         try cpio.write(to: out)
         for name in programs.keys { try? fm.removeItem(at: paths.imageCache.appendingPathComponent(".strip-\(name)-\(getpid())")) }

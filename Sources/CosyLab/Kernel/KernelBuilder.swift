@@ -38,9 +38,10 @@ public struct KernelArtifact: Sendable, Codable, Equatable {
     public var bzImage: URL { directory.appendingPathComponent("bzImage") }
     public var config: URL { directory.appendingPathComponent("config") }
     public var buildLog: URL { directory.appendingPathComponent("build.log") }
-    /// The statically linked kselftest binary of the series, if it has one.
-    public var selftest: URL? {
-        files["cosy_test"] == nil ? nil : directory.appendingPathComponent("cosy_test")
+    /// The statically linked kselftest binaries of the series
+    /// (tools/testing/selftests/cosy/*.c), by name.
+    public var selftests: [URL] {
+        files.keys.filter { $0.hasPrefix("selftest-") }.sorted().map { directory.appendingPathComponent($0) }
     }
 
     enum CodingKeys: String, CodingKey { case key, release, flavour, files, buildSeconds }
@@ -58,7 +59,7 @@ public struct KernelBuilder {
     public var keepWorkTree = false
 
     /// Bumped when the build procedure changes the artefact.
-    static let builderVersion = "kernel-builder-1"
+    static let builderVersion = "kernel-builder-2"
 
     public init(paths: LabPaths, source: KernelSource = .tarball(KernelSource.debianTarball),
                 flavour: KernelFlavour = .default, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -245,13 +246,18 @@ public struct KernelBuilder {
         try fm.copyItem(at: out.appendingPathComponent("arch/x86/boot/bzImage"), to: staging.appendingPathComponent("bzImage"))
         try fm.copyItem(at: out.appendingPathComponent(".config"), to: staging.appendingPathComponent("config"))
 
-        let selftestSource = src.appendingPathComponent("tools/testing/selftests/cosy/cosy_test.c")
-        if fm.fileExists(atPath: selftestSource.path) {
-            progress.stage("build: building the cosy kselftest (static)")
+        let selftestDir = src.appendingPathComponent("tools/testing/selftests/cosy")
+        let selftestSources = ((try? fm.contentsOfDirectory(atPath: selftestDir.path)) ?? [])
+            .filter { $0.hasSuffix(".c") }.sorted()
+        if !selftestSources.isEmpty {
+            progress.stage("build: building the cosy kselftests (static): \(selftestSources.joined(separator: ", "))")
             try step("make headers", make + ["-j\(jobs)", "headers"])
-            try step("building cosy_test",
-                     ["gcc", "-static", "-O2", "-Wall", "-I\(out.path)/usr/include", "-Itools/testing/selftests",
-                      "tools/testing/selftests/cosy/cosy_test.c", "-o", staging.appendingPathComponent("cosy_test").path, "-lpthread"])
+            for source in selftestSources {
+                let name = "selftest-" + source.dropLast(2)
+                try step("building \(source)",
+                         ["gcc", "-static", "-O2", "-Wall", "-I\(out.path)/usr/include", "-Itools/testing/selftests",
+                          "tools/testing/selftests/cosy/\(source)", "-o", staging.appendingPathComponent(name).path, "-lpthread"])
+            }
         }
         try log.synchronize()
         for name in try fm.contentsOfDirectory(atPath: staging.path) where name != "build.log" {

@@ -59,10 +59,13 @@ public struct Lab: Sendable {
         return PreparedGuest(kernel: kernel, images: images, accelerator: accel)
     }
 
-    /// The kernel command line that runs `command` in the guest.
-    public static func cmdline(command: String, extra: [String] = []) -> String {
+    /// The kernel command line that runs `command` in the guest. Quiet
+    /// unless `verboseKernel`: then every message (KUnit results, lockdep
+    /// warnings) reaches the console.
+    public static func cmdline(command: String, verboseKernel: Bool = false) -> String {
         let encoded = Data(command.utf8).base64EncodedString()
-        return (["console=ttyS0", "panic=-1", "quiet", "cosy.cmd=\(encoded)"] + extra).joined(separator: " ")
+        return ["console=ttyS0", "panic=-1", verboseKernel ? "loglevel=7" : "quiet", "cosy.cmd=\(encoded)"]
+            .joined(separator: " ")
     }
 
     /// A fresh folder for one boot's console log and overlays.
@@ -76,7 +79,7 @@ public struct Lab: Sendable {
     /// Boots `guest` and runs `command` (a shell command line) in it.
     public func boot(_ guest: PreparedGuest, command: String, consoleLog: URL,
                      onConsoleLine: @Sendable (String) -> Void) throws -> VMOutcome {
-        let cmdline = Self.cmdline(command: command)
+        let cmdline = Self.cmdline(command: command, verboseKernel: options.flavour == .debug || options.verbose)
         guard cmdline.utf8.count < 2048 else {
             throw LabError("the guest command is too long for the kernel command line (\(cmdline.utf8.count) bytes, limit 2048)",
                            hint: "put long scripts into the image (images/) and call them")
