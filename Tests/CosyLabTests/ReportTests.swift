@@ -99,3 +99,18 @@ extension BenchRecord {
         return BenchRecord.marker + String(decoding: try! e.encode(self), as: UTF8.self)
     }
 }
+
+@Suite struct ReportOperationsTests {
+    @Test func nanosecondsPerOperationColumn() {
+        var a = BenchRecord(workload: "getppid", configuration: "VAN", repetition: 1, elapsedNanoseconds: 2_000_000,
+                            userNanoseconds: 0, systemNanoseconds: 0, parameters: ["calls": 1000, "operations": 1000])
+        var b = a
+        b.configuration = "COSY"
+        b.elapsedNanoseconds = 500_000
+        a.kernelRelease = "k"; b.kernelRelease = "k"
+        let text = Report.render(Report.tables(from: [a, b]), format: .text)
+        #expect(text.contains("ns/op"))
+        #expect(text.split(separator: "\n").contains { $0.hasPrefix("VAN") && $0.hasSuffix("2000") })
+        #expect(text.split(separator: "\n").contains { $0.hasPrefix("COSY") && $0.hasSuffix("500") })
+    }
+}

@@ -81,20 +81,32 @@ public enum Report {
 
     static let headers = ["config", "n", "elapsed s (median)", "min–max", "system s", "user s", "vs VAN", "speedup"]
 
+    /// Headers, with the baseline's name and, for workloads that count
+    /// operations (calls, entries, runs), a ns-per-operation column.
+    static func headers(_ t: ComparisonTable) -> [String] {
+        var h = headers
+        h[6] = "vs \(t.baseline)"
+        if t.parameters["operations"] != nil { h.append("ns/op") }
+        return h
+    }
+
     static func cells(_ t: ComparisonTable) -> [[String]] {
         t.rows.map { r in
-            [r.configuration, String(r.elapsed.count), f(r.elapsed.median),
-             "\(f(r.elapsed.minimum))–\(f(r.elapsed.maximum))", f(r.system.median), f(r.user.median),
-             r.improvementPercent.map { String(format: "%+.1f%%", $0) } ?? "baseline",
-             r.speedup.map { String(format: "%.2f×", $0) } ?? "—"]
+            var row = [r.configuration, String(r.elapsed.count), f(r.elapsed.median),
+                       "\(f(r.elapsed.minimum))–\(f(r.elapsed.maximum))", f(r.system.median), f(r.user.median),
+                       r.improvementPercent.map { String(format: "%+.1f%%", $0) } ?? "baseline",
+                       r.speedup.map { String(format: "%.2f×", $0) } ?? "—"]
+            if let ops = t.parameters["operations"], ops > 0 {
+                row.append(String(format: "%.0f", r.elapsed.median * 1e9 / Double(ops)))
+            }
+            return row
         }
     }
 
     static func f(_ seconds: Double) -> String { String(format: "%.4f", seconds) }
 
     static func text(_ t: ComparisonTable) -> String {
-        var headers = headers
-        headers[6] = "vs \(t.baseline)"
+        let headers = headers(t)
         let rows = [headers] + cells(t)
         let widths = headers.indices.map { i in rows.map { $0[i].count }.max()! }
         func line(_ r: [String]) -> String {
@@ -109,8 +121,7 @@ public enum Report {
     }
 
     static func markdown(_ t: ComparisonTable) -> String {
-        var headers = headers
-        headers[6] = "vs \(t.baseline)"
+        let headers = headers(t)
         var out = "### \(title(t))\n\n| " + headers.joined(separator: " | ") + " |\n|"
         out += headers.indices.map { $0 == 0 ? "---" : "---:" }.joined(separator: "|") + "|\n"
         for r in cells(t) { out += "| " + r.joined(separator: " | ") + " |\n" }
@@ -154,8 +165,7 @@ public enum Report {
 
             """
         for t in tables {
-            var headers = headers
-            headers[6] = "vs \(t.baseline)"
+            let headers = headers(t)
             out += "<h2>\(escape(title(t)))</h2>\n<table><tr>" + headers.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
             for r in cells(t) { out += "<tr>" + r.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n" }
             out += "</table>\n" + svg(t)
