@@ -61,4 +61,14 @@ import Testing
             "no patch in kernel-patches/series creates include/uapi/linux/cosy.h")
         #expect(fromSeries == swiftCopy)
     }
+
+    /// The KUnit suite's golden vectors are the ones the Swift tests use.
+    @Test func kunitGoldenVectorsAreTheSharedOnes() throws {
+        let shared = try String(
+            contentsOf: Self.root.appendingPathComponent("Tests/Golden/cosy_golden.h"), encoding: .utf8)
+        let fromSeries = try #require(
+            try Self.fileAfterSeries("kernel/cosy/cosy_golden.h"),
+            "no patch in kernel-patches/series adds kernel/cosy/cosy_golden.h")
+        #expect(fromSeries == shared)
+    }
 }
