@@ -52,6 +52,12 @@ import Testing
         #expect(shellQuote("") == "''")
     }
 
+    @Test func guestCommandLines() {
+        #expect(guestCommand([]) == "uname -a")
+        #expect(guestCommand(["a | b"]) == "a | b")
+        #expect(guestCommand(["echo", "a b"]) == "echo 'a b'")
+    }
+
     @Test func byteSizes() {
         #expect(ByteSize.parse("64M") == 64 << 20)
         #expect(ByteSize.parse("4k") == 4096)

@@ -52,19 +52,26 @@ public final class UserFunction {
 
     deinit { close(fd) }
 
+    /// Loads without a log first (a verbose log of a large program can
+    /// overflow any buffer: ENOSPC); on failure loads again with the log,
+    /// to say why.
     static func load(instructions: [UInt8], license: String, name: String) throws(UserFunctionError) -> Int32 {
-        var log = [CChar](repeating: 0, count: 1 << 16)
-        let fd = instructions.withUnsafeBytes { code in
-            log.withUnsafeMutableBufferPointer { logBuf in
-                cosy_sys_bpf_prog_load(UInt32(COSY_BPF_PROG_TYPE), code.baseAddress, UInt32(code.count / 8),
-                                       license, name, logBuf.baseAddress, UInt32(logBuf.count))
+        func attempt(logSize: Int) -> (Int, Errno, String) {
+            var log = [CChar](repeating: 0, count: max(logSize, 1))
+            let fd = instructions.withUnsafeBytes { code in
+                log.withUnsafeMutableBufferPointer { logBuf in
+                    cosy_sys_bpf_prog_load(UInt32(COSY_BPF_PROG_TYPE), code.baseAddress, UInt32(code.count / 8),
+                                           license, name, logSize > 0 ? logBuf.baseAddress : nil, UInt32(logSize))
+                }
             }
-        }
-        if fd < 0 {
             let err = Errno.current
-            throw .rejected(err, log: String(cString: log).trimmingCharacters())
+            return (fd, err, String(cString: log).trimmingCharacters())
         }
-        return Int32(fd)
+        let (fd, err, _) = attempt(logSize: 0)
+        if fd >= 0 { return Int32(fd) }
+        let (again, _, log) = attempt(logSize: 1 << 20)
+        if again >= 0 { return Int32(again) }
+        throw .rejected(err, log: log)
     }
 
     static func read(_ path: String) throws(UserFunctionError) -> [UInt8] {

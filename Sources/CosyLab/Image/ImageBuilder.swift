@@ -99,6 +99,13 @@ public struct ImageBuilder {
                 throw LabError("compiling images/bpf/\(source) failed: \(f)")
             }
             result.append((object.lastPathComponent, object))
+            // The raw instructions too, for the kselftest (COSY_BPF_COUNT).
+            let objcopy = URL(fileURLWithPath: clang).deletingLastPathComponent().appendingPathComponent("llvm-objcopy").path
+            if FileManager.default.isExecutableFile(atPath: objcopy) {
+                let raw = object.deletingPathExtension().appendingPathExtension("bin")
+                try Shell.run([objcopy, "-O", "binary", "-j", "cosy", object.path, raw.path])
+                result.append((raw.lastPathComponent, raw))
+            }
         }
         return result
     }

@@ -21,7 +21,7 @@ enum RunCommand: Subcommand {
 
     static func run(_ o: ParsedOptions, paths: () throws -> LabPaths) throws -> Int32 {
         let options = try CommonOptions.labOptions(o, usage: spec.usageLine)
-        let command = o.passthrough.isEmpty ? "uname -a" : o.passthrough.map(shellQuote).joined(separator: " ")
+        let command = guestCommand(o.passthrough)
         let progress = ProgressReporter()
         let lab = Lab(paths: try paths(), options: options, progress: progress)
 
@@ -31,7 +31,7 @@ enum RunCommand: Subcommand {
             print("kernel:   \(key.prefix(16)) (\(cached ? "cached" : "would be built"))")
             print("command:  \(command)")
             print("cmdline:  \(Lab.cmdline(command: command))")
-            print("libvirt:  \(options.connectURI ?? LibvirtURI.defaultURI())")
+            print("libvirt:  \(options.connectURI ?? LibvirtURI.defaultURI() + " (embedded; a root busy in another process falls back to a sibling)")")
             print("accel:    \(options.accelerator), timeout \(options.timeout)")
             return 0
         }
@@ -72,6 +72,16 @@ final class ConsoleEcho: @unchecked Sendable {
                 printError("[guest] \(line)")
             }
         }
+    }
+}
+
+/// The shell command line for `run -- ARGS`: one argument is a command line
+/// of its own (`run -- 'a | b'`, as ssh does); several are words, quoted.
+func guestCommand(_ args: [String]) -> String {
+    switch args.count {
+    case 0: "uname -a"
+    case 1: args[0]
+    default: args.map(shellQuote).joined(separator: " ")
     }
 }
 
