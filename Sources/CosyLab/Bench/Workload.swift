@@ -15,7 +15,8 @@ public struct Workload: Sendable {
             "cosy-copy --bench --config van,cosy,cosy-fast,cosy-fast-buf,io_uring,copy_file_range --reps \(reps) /data/copy/src /data/copy/dst"
         })
 
-    /// 100,000 getppid() calls made directly vs in one compound.
+    /// 100,000 getppid() calls made directly vs in one compound (a loop
+    /// over 1000 unrolled calls).
     public static let getppid = Workload(
         name: "getppid", configurations: ["VAN", "COSY"],
         guestCommand: { reps, _ in "cosy-micro --bench --reps \(reps) --calls 100000 getppid" })
