@@ -15,13 +15,7 @@ import Testing
             }
         }.encode()
 
-        var c = CompoundEncoder()
-        let r = c.slot(), w = c.slot()
-        let top = c.makeLabel()
-        c.place(top)
-        c.syscall(.read, .fd(3), .value(0x1000), 4096, into: r)
-        c.syscall(.write, .fd(4), .value(0x1000), .slot(r), into: w)
-        c.jump(to: top, if: .equal, .slot(w), 4096)
+        let (c, r, w) = Fixtures.manualCopyLoop()
         #expect(program.encoded == (try c.encode()))
         #expect(program[rlen] == r)
         #expect(program[wlen] == w)

@@ -8,14 +8,7 @@ import Testing
 @Suite struct EncoderGoldenTests {
     /// `do { rlen = read(3, buf, 4096); wlen = write(4, buf, rlen); } while (wlen == 4096)`
     @Test func paperCopyLoop() throws {
-        var c = CompoundEncoder()
-        let rlen = c.slot(), wlen = c.slot()
-        let top = c.makeLabel()
-        c.place(top)
-        c.syscall(.read, .fd(3), .value(0x1000), 4096, into: rlen)
-        c.syscall(.write, .fd(4), .value(0x1000), .slot(rlen), into: wlen)
-        c.jump(to: top, if: .equal, .slot(wlen), 4096)
-        let encoded = try c.encode()
+        let encoded = try Fixtures.manualCopyLoop().encoder.encode()
 
         let expected: [UInt64] = [
             0x0000_0001_5953_4f43,  // magic "COSY", version 1, flags 0

@@ -34,14 +34,7 @@ import Testing
     static func vectors() -> [Vector] {
         var out: [Vector] = []
 
-        var copy = CompoundEncoder()
-        let rlen = copy.slot(), wlen = copy.slot()
-        let top = copy.makeLabel()
-        copy.place(top)
-        copy.syscall(.read, .fd(3), .value(0x1000), 4096, into: rlen)
-        copy.syscall(.write, .fd(4), .value(0x1000), .slot(rlen), into: wlen)
-        copy.jump(to: top, if: .equal, .slot(wlen), 4096)
-        let copyWords = try! copy.encode().words
+        let copyWords = try! Fixtures.manualCopyLoop().encoder.encode().words
         out.append(Vector(name: "copy_loop", words: copyWords,
                           comment: "do { rlen = read(3, 0x1000, 4096); wlen = write(4, 0x1000, rlen); } while (wlen == 4096)"))
 
