@@ -47,8 +47,9 @@ let package = Package(
         .executableTarget(name: "cosy-examples", dependencies: ["CosyKit", "GuestKit"]),
 
         .testTarget(name: "CosyKitTests", dependencies: ["CosyKit", "CCosy", "GuestKit"]),
-        .testTarget(name: "CosyLabTests", dependencies: ["CosyLab"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["CosyLab"]),
+        .target(name: "_CosyLabTestSupport", path: "Tests/_CosyLabTestSupport"),
+        .testTarget(name: "CosyLabTests", dependencies: ["CosyLab", "_CosyLabTestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["CosyLab", "_CosyLabTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

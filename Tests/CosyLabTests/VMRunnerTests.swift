@@ -4,6 +4,7 @@ import FoundationXML
 #endif
 import Synchronization
 import Testing
+import _CosyLabTestSupport
 
 @testable import CosyLab
 
@@ -206,7 +207,7 @@ final class LineLog: Sendable {
 
         let runner = try VMRunner(connectURI: nil)
         let log = LineLog()
-        let outcome = try runner.boot(spec) { log.append($0) }
+        let outcome = try withExclusiveVM { try runner.boot(spec) { log.append($0) } }
         print("exit3 boot: bootToCommand=\(outcome.bootToCommand.map { "\($0)" } ?? "nil") elapsed=\(outcome.elapsed)")
 
         #expect(outcome.exitStatus == 3, "console tail:\n\(outcome.consoleTail.joined(separator: "\n"))")
@@ -236,7 +237,7 @@ final class LineLog: Sendable {
         let runner = try VMRunner(connectURI: nil)
         let log = LineLog()
         let start = ContinuousClock.now
-        let outcome = try runner.boot(spec) { log.append($0) }
+        let outcome = try withExclusiveVM { try runner.boot(spec) { log.append($0) } }
         let end = ContinuousClock.now
         print("hang boot: bootToCommand=\(outcome.bootToCommand.map { "\($0)" } ?? "nil") elapsed=\(outcome.elapsed)")
 
@@ -258,7 +259,7 @@ final class LineLog: Sendable {
             """)
         let spec = try VMFixture.spec("panic", initrd: initrd, timeout: .seconds(120))
         let runner = try VMRunner(connectURI: nil)
-        let outcome = try runner.boot(spec) { _ in }
+        let outcome = try withExclusiveVM { try runner.boot(spec) { _ in } }
         print("panic boot: elapsed=\(outcome.elapsed)")
 
         #expect(outcome.panicked, "console tail:\n\(outcome.consoleTail.joined(separator: "\n"))")
@@ -287,7 +288,7 @@ final class LineLog: Sendable {
             // The probe said KVM works: a KVM boot must then succeed.
             var spec = try VMFixture.spec("probe-kvm", initrd: initrd, timeout: .seconds(60))
             spec.accelerator = .kvm
-            let outcome = try VMRunner(connectURI: nil).boot(spec) { _ in }
+            let outcome = try withExclusiveVM { try VMRunner(connectURI: nil).boot(spec) { _ in } }
             #expect(outcome.exitStatus == 0)
         }
         // The second call is answered from the cache, without a boot.
@@ -310,7 +311,7 @@ struct VMRunnerOtherURITests {
             named: "uri-exit7", commands: VMFixture.protocolInit("echo via-daemon; exit 7"))
         let spec = try VMFixture.spec("uri-exit7", initrd: initrd)
         let log = LineLog()
-        let outcome = try VMRunner(connectURI: uri).boot(spec) { log.append($0) }
+        let outcome = try withExclusiveVM { try VMRunner(connectURI: uri).boot(spec) { log.append($0) } }
         print("\(uri) boot: bootToCommand=\(outcome.bootToCommand.map { "\($0)" } ?? "nil") elapsed=\(outcome.elapsed)")
         #expect(outcome.exitStatus == 7, "console tail:\n\(outcome.consoleTail.joined(separator: "\n"))")
         #expect(log.all.contains("via-daemon"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _CosyLabTestSupport
 
 @testable import CosyLab
 
@@ -34,7 +35,7 @@ import Testing
             mount -t debugfs none /sys/kernel/debug && echo scan > /sys/kernel/debug/kmemleak && \
             sleep 6 && echo scan > /sys/kernel/debug/kmemleak && cat /sys/kernel/debug/kmemleak; exit $s
             """
-        let outcome = try lab.boot(guest, command: command, consoleLog: console) { _ in }
+        let outcome = try withExclusiveVM { try lab.boot(guest, command: command, consoleLog: console) { _ in } }
         if let failure = Lab.failure(outcome, consoleLog: console) { throw failure }
         let text = try String(contentsOf: console, encoding: .utf8)
         #expect(outcome.exitStatus == 0, "a selftest or example failed; see \(console.path)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _CosyLabTestSupport
 
 @testable import CosyLab
 
@@ -42,7 +43,7 @@ import Testing
         let dir = try lab.newRunDirectory(label)
         let console = dir.appendingPathComponent("console.log")
         let lines = Lines()
-        let outcome = try lab.boot(guest, command: command, consoleLog: console) { lines.add($0) }
+        let outcome = try withExclusiveVM { try lab.boot(guest, command: command, consoleLog: console) { lines.add($0) } }
         if let failure = Lab.failure(outcome, consoleLog: console) { throw failure }
         return Boot(outcome: outcome, output: lines.lines, console: console)
     }
