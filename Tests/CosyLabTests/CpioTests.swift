@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _CosyLabTestSupport
 
 @testable import CosyLab
 
@@ -24,19 +25,8 @@ import Testing
 
     @discardableResult
     func run(_ args: [String], in dir: URL, stdin: URL? = nil) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        p.currentDirectoryURL = dir
-        if let stdin { p.standardInput = try FileHandle(forReadingFrom: stdin) }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        #expect(p.terminationStatus == 0, "\(args.joined(separator: " ")): \(text)")
+        let (status, text) = try runTool(args, in: dir, stdin: stdin)
+        #expect(status == 0, "\(args.joined(separator: " ")): \(text)")
         return text
     }
 

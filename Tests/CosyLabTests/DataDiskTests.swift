@@ -1,20 +1,12 @@
 import Foundation
 import Testing
+import _CosyLabTestSupport
 
 @testable import CosyLab
 
 @Suite(.timeLimit(.minutes(10))) struct DataDiskTests {
     func shell(_ args: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try runTool(args)
     }
 
     @Test func buildsExt4WithFilesAndReadsThemBack() throws {

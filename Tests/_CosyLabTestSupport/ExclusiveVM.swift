@@ -12,3 +12,20 @@ public func withExclusiveVM<T>(_ body: () throws -> T) throws -> T {
     defer { flock(fd, LOCK_UN) }
     return try body()
 }
+
+/// Runs a command-line tool (found on PATH) and returns its exit status and
+/// combined stdout/stderr.
+public func runTool(_ args: [String], in dir: URL? = nil, stdin: URL? = nil) throws -> (status: Int32, output: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = args
+    if let dir { p.currentDirectoryURL = dir }
+    if let stdin { p.standardInput = try FileHandle(forReadingFrom: stdin) }
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
