@@ -93,8 +93,11 @@ public struct ImageBuilder {
             let object = out.appendingPathComponent(source.replacingOccurrences(of: ".c", with: ".o"))
             progress.stage("image: compiling user function \(source) (clang -target bpf)")
             do {
+                let tmp = object.path + ".tmp-\(UUID().uuidString)"
                 try Shell.run([clang, "-O2", "-g0", "-target", "bpf", "-I", paths.projectRoot.appendingPathComponent("Sources/CCosy/include").path,
-                               "-c", dir.appendingPathComponent(source).path, "-o", object.path])
+                               "-c", dir.appendingPathComponent(source).path, "-o", tmp])
+                // rename(2): a builder running beside this one never sees a partial object.
+                guard rename(tmp, object.path) == 0 else { throw LabError("cannot rename \(tmp) to \(object.path)") }
             } catch let f as Shell.Failure {
                 throw LabError("compiling images/bpf/\(source) failed: \(f)")
             }
@@ -103,7 +106,9 @@ public struct ImageBuilder {
             let objcopy = URL(fileURLWithPath: clang).deletingLastPathComponent().appendingPathComponent("llvm-objcopy").path
             if FileManager.default.isExecutableFile(atPath: objcopy) {
                 let raw = object.deletingPathExtension().appendingPathExtension("bin")
-                try Shell.run([objcopy, "-O", "binary", "-j", "cosy", object.path, raw.path])
+                let tmp = raw.path + ".tmp-\(UUID().uuidString)"
+                try Shell.run([objcopy, "-O", "binary", "-j", "cosy", object.path, tmp])
+                guard rename(tmp, raw.path) == 0 else { throw LabError("cannot rename \(tmp) to \(raw.path)") }
                 result.append((raw.lastPathComponent, raw))
             }
         }
@@ -133,7 +138,10 @@ public struct ImageBuilder {
             return (out, key)
         }
         progress.stage("image: writing initramfs \(key.prefix(12))")
-        try fm.ensureDirectory(paths.imageCache)
+        // A private staging folder: several builders may run in one process.
+        let staging = paths.imageCache.appendingPathComponent(".initramfs-\(UUID().uuidString)")
+        try fm.ensureDirectory(staging)
+        defer { try? fm.removeItem(at: staging) }
         var cpio = CpioArchive()
         for dir in ["bin", "dev", "proc", "sys", "tmp", "data", "mnt", "root"] { cpio.addDirectory(dir) }
         cpio.addCharacterDevice("dev/console", major: 5, minor: 1)
@@ -141,8 +149,7 @@ public struct ImageBuilder {
         try cpio.addFile("bin/busybox", from: Self.busybox, mode: 0o755)
         cpio.addSymlink("bin/sh", target: "busybox")
         for name in programs.keys.sorted() {
-            let stripped = paths.imageCache.appendingPathComponent(".strip-\(name)-\(getpid())")
-            try? fm.removeItem(at: stripped)
+            let stripped = staging.appendingPathComponent(name)
             try Shell.run(["strip", "-o", stripped.path, programs[name]!.path])
             try cpio.addFile("bin/\(name)", from: stripped, mode: 0o755)
         }
@@ -152,7 +159,6 @@ public struct ImageBuilder {
         }
         for (name, object) in functions { try cpio.addFile("lib/cosy/\(name)", from: object, mode: 0o644) }
         try cpio.write(to: out)
-        for name in programs.keys { try? fm.removeItem(at: paths.imageCache.appendingPathComponent(".strip-\(name)-\(getpid())")) }
         return (out, key)
     }
 
