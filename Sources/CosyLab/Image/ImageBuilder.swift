@@ -39,10 +39,17 @@ public struct ImageBuilder {
 
     /// Builds (or finds in the cache) both images for `kernel`.
     public func build(for kernel: KernelArtifact, dataset: DatasetSpec) throws -> GuestImages {
-        let (initramfs, ikey) = try buildInitramfs(selftests: kernel.selftests)
-        let (disk, dkey) = try buildDataDisk(dataset)
-        return GuestImages(initramfs: initramfs, dataDisk: disk, initramfsKey: ikey, dataKey: dkey)
+        // One image build at a time per process: the guest programs share one
+        // swift build folder, and a binary read while another build relinks
+        // it would end up truncated in the initramfs.
+        try Self.lock.withLock {
+            let (initramfs, ikey) = try buildInitramfs(selftests: kernel.selftests)
+            let (disk, dkey) = try buildDataDisk(dataset)
+            return GuestImages(initramfs: initramfs, dataDisk: disk, initramfsKey: ikey, dataKey: dkey)
+        }
     }
+
+    static let lock = NSLock()
 
     /// Builds the guest programs as fully static executables; returns
     /// their paths.
