@@ -139,10 +139,11 @@ public struct ImageBuilder {
         let functions = try buildUserFunctions()
         for (name, object) in functions { try h.add("lib/cosy/\(name)", file: object) }
         let key = h.finish()
-        let out = paths.imageCache.appendingPathComponent("initramfs-\(key.prefix(24)).cpio")
-        if fm.fileExists(atPath: out.path) {
+        let entry = VerifiedCacheFile(paths.imageCache.appendingPathComponent("initramfs-\(key.prefix(24)).cpio"),
+                                      what: "image: initramfs \(key.prefix(12))")
+        if let hit = entry.lookup(progress: progress) {
             progress.stage("image: initramfs \(key.prefix(12)) is cached")
-            return (out, key)
+            return (hit, key)
         }
         progress.stage("image: writing initramfs \(key.prefix(12))")
         // A private staging folder: several builders may run in one process.
@@ -165,7 +166,7 @@ public struct ImageBuilder {
             try cpio.addFile("bin/" + s.lastPathComponent.dropFirst("selftest-".count), from: s, mode: 0o755)
         }
         for (name, object) in functions { try cpio.addFile("lib/cosy/\(name)", from: object, mode: 0o644) }
-        try cpio.write(to: out)
+        let out = try entry.publish { try cpio.write(to: $0) }
         return (out, key)
     }
 
@@ -176,11 +177,14 @@ public struct ImageBuilder {
         h.add("generator", string: DatasetSpec.generatorVersion)
         h.add("copy-bytes", string: String(dataset.copyBytes))
         let key = h.finish()
-        let out = paths.imageCache.appendingPathComponent("data-\(key.prefix(24)).img")
-        let marker = URL(fileURLWithPath: out.path + ".ok")
-        if fm.fileExists(atPath: out.path), fm.fileExists(atPath: marker.path) {
+        let entry = VerifiedCacheFile(paths.imageCache.appendingPathComponent("data-\(key.prefix(24)).img"),
+                                      what: "image: data disk \(key.prefix(12))")
+        // Older versions marked a finished disk with `<disk>.ok`; the
+        // checksum file replaces it.
+        try? fm.removeItem(atPath: entry.url.path + ".ok")
+        if let hit = entry.lookup(progress: progress) {
             progress.stage("image: data disk \(key.prefix(12)) is cached")
-            return (out, key)
+            return (hit, key)
         }
         try fm.ensureDirectory(paths.imageCache)
         let staging = paths.imageCache.appendingPathComponent(".data-\(getpid())")
@@ -194,9 +198,9 @@ public struct ImageBuilder {
 
         progress.stage("image: building the \(dataset.diskMiB) MiB ext4 data disk with libguestfs (TCG appliance)")
         let started = Date()
-        try? fm.removeItem(at: marker)
-        try DataDisk.build(at: out, sizeMiB: dataset.diskMiB, files: [("/copy/src", src)], label: "cosy-data")
-        try Data(key.utf8).write(to: marker)
+        let out = try entry.publish {
+            try DataDisk.build(at: $0, sizeMiB: dataset.diskMiB, files: [("/copy/src", src)], label: "cosy-data")
+        }
         progress.stage("image: data disk built in \(formatSeconds(Date().timeIntervalSince(started)))")
         return (out, key)
     }
