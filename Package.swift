@@ -48,7 +48,7 @@ let package = Package(
 
         .testTarget(name: "CosyKitTests", dependencies: ["CosyKit", "CCosy", "GuestKit"]),
         .target(name: "_CosyLabTestSupport", path: "Tests/_CosyLabTestSupport"),
-        .testTarget(name: "CosyLabTests", dependencies: ["CosyLab", "_CosyLabTestSupport"]),
+        .testTarget(name: "CosyLabTests", dependencies: ["CosyLab", "GuestKit", "_CosyLabTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CosyLab", "_CosyLabTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -9,6 +9,12 @@ public struct Measurement: Sendable, Equatable {
     public var userNanoseconds: Int64
     public var systemNanoseconds: Int64
 
+    public init(elapsedNanoseconds: Int64, userNanoseconds: Int64, systemNanoseconds: Int64) {
+        self.elapsedNanoseconds = elapsedNanoseconds
+        self.userNanoseconds = userNanoseconds
+        self.systemNanoseconds = systemNanoseconds
+    }
+
     /// Measures `body`.
     public static func of<R>(_ body: () throws -> R) rethrows -> (Measurement, R) {
         let usage0 = rusageNow()
@@ -27,6 +33,19 @@ public struct Measurement: Sendable, Equatable {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
+    /// The kernel's current clocksource (`tsc`, `kvm-clock`, `jiffies`, ...),
+    /// which sets the resolution of `CLOCK_MONOTONIC`; nil where sysfs does
+    /// not tell.
+    public static func currentClocksource() -> String? {
+        let path = "/sys/devices/system/clocksource/clocksource0/current_clocksource"
+        guard let f = fopen(path, "r") else { return nil }
+        defer { fclose(f) }
+        var buffer = [CChar](repeating: 0, count: 64)
+        guard fgets(&buffer, Int32(buffer.count), f) != nil else { return nil }
+        let bytes = buffer.prefix { $0 != 0 && $0 != 0x0A && $0 != 0x20 }.map { UInt8(bitPattern: $0) }
+        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
     }
 
     static func rusageNow() -> rusage {
@@ -52,11 +71,17 @@ public struct ResultRecord {
     /// A checksum of the output; equal across configurations.
     public var outputChecksum: String
     public var verified: Bool
+    /// The clocksource the times were read from, taken when the record is
+    /// made: a switch to a coarse clock (jiffies) is permanent, so this
+    /// catches one that happened before or during the measurement.
+    public var clocksource: String?
 
     public init(
         workload: String, configuration: String, repetition: Int, measurement: Measurement,
-        parameters: [(String, Int64)], outputChecksum: String, verified: Bool
+        parameters: [(String, Int64)], outputChecksum: String, verified: Bool,
+        clocksource: String? = Measurement.currentClocksource()
     ) {
+        self.clocksource = clocksource
         self.workload = workload
         self.configuration = configuration
         self.repetition = repetition
@@ -82,6 +107,7 @@ public struct ResultRecord {
             + "\"parameters\":{\(params)},"
             + "\"output_checksum\":\"\(jsonEscaped(outputChecksum))\","
             + "\"verified\":\(verified)"
+            + (clocksource.map { ",\"clocksource\":\"\(jsonEscaped($0))\"" } ?? "")
             + "}"
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import CosyLab
+import GuestKit
 
 @Suite struct ReportTests {
     static func record(_ config: String, _ rep: Int, elapsedMs: Int64, sysMs: Int64 = 0, userMs: Int64 = 0,
@@ -65,6 +66,29 @@ import Testing
         #expect(r.parameters == ["bytes": 4096, "chunk": 4096])
         #expect(try BenchRecord.parse(consoleLine: "[    1.0] random kernel line") == nil)
         #expect(throws: LabError.self) { try BenchRecord.parse(consoleLine: "COSY-RESULT {broken") }
+    }
+
+    @Test func theGuestsLineCarriesItsClocksourceToTheHost() throws {
+        let m = GuestKit.Measurement(elapsedNanoseconds: 7, userNanoseconds: 1, systemNanoseconds: 2)
+        func line(_ clock: String?) -> String {
+            ResultRecord(workload: "copy", configuration: "VAN", repetition: 1, measurement: m,
+                         parameters: [("bytes", 8)], outputChecksum: "ab", verified: true, clocksource: clock).line
+        }
+        let tsc = try #require(try BenchRecord.parse(consoleLine: line("tsc")))
+        #expect(tsc.clocksource == "tsc" && !tsc.hasCoarseClock)
+        #expect(tsc.elapsedNanoseconds == 7 && tsc.parameters == ["bytes": 8])
+        let jiffies = try #require(try BenchRecord.parse(consoleLine: line("refined-jiffies")))
+        #expect(jiffies.hasCoarseClock)
+        let unknown = try #require(try BenchRecord.parse(consoleLine: line(nil)))
+        #expect(unknown.clocksource == "" && !unknown.hasCoarseClock)
+    }
+
+    @Test func benchRefusesTimesFromATickResolutionClock() {
+        var records = Self.records
+        records[2].clocksource = "jiffies"
+        let problems = BenchRunner.check(records, workloads: [Self.twoWay], repetitions: 3)
+        #expect(problems.count == 1)
+        #expect(problems.first?.contains("1 of 6 records were timed after the guest fell back to the jiffies clocksource") == true)
     }
 
     static let twoWay = Workload(name: "copy", configurations: ["VAN", "COSY"], guestCommand: { _, _ in "" })

@@ -13,6 +13,9 @@ public struct BenchRecord: Codable, Sendable, Equatable {
     public var parameters: [String: Int64]
     public var outputChecksum: String
     public var verified: Bool
+    /// The guest's clocksource when the record was made; "" if the guest
+    /// did not say.
+    public var clocksource: String = ""
 
     // Added by the host.
     public var runID: String = ""
@@ -23,7 +26,7 @@ public struct BenchRecord: Codable, Sendable, Equatable {
     public var recordedAt: String = ""
 
     enum CodingKeys: String, CodingKey {
-        case workload, configuration, repetition, parameters, verified
+        case workload, configuration, repetition, parameters, verified, clocksource
         case elapsedNanoseconds = "elapsed_ns"
         case userNanoseconds = "user_ns"
         case systemNanoseconds = "system_ns"
@@ -47,6 +50,7 @@ public struct BenchRecord: Codable, Sendable, Equatable {
         parameters = try c.decodeIfPresent([String: Int64].self, forKey: .parameters) ?? [:]
         outputChecksum = try c.decodeIfPresent(String.self, forKey: .outputChecksum) ?? ""
         verified = try c.decode(Bool.self, forKey: .verified)
+        clocksource = try c.decodeIfPresent(String.self, forKey: .clocksource) ?? ""
         runID = try c.decodeIfPresent(String.self, forKey: .runID) ?? ""
         accelerator = try c.decodeIfPresent(String.self, forKey: .accelerator) ?? ""
         kernelKey = try c.decodeIfPresent(String.self, forKey: .kernelKey) ?? ""
@@ -68,6 +72,13 @@ public struct BenchRecord: Codable, Sendable, Equatable {
         self.outputChecksum = outputChecksum
         self.verified = verified
     }
+
+    /// Clocksources whose resolution is a scheduler tick (4 ms at HZ=250):
+    /// too coarse for the times measured here.
+    public static let coarseClocksources: Set<String> = ["jiffies", "refined-jiffies"]
+
+    /// The record's times came from a tick-resolution clock.
+    public var hasCoarseClock: Bool { Self.coarseClocksources.contains(clocksource) }
 
     /// The marker the guest programs print before a record.
     public static let marker = "COSY-RESULT "

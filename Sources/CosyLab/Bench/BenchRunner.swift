@@ -92,6 +92,11 @@ public struct BenchRunner {
             let sums = Set(mine.map(\.outputChecksum))
             if sums.count > 1 { problems.append("\(w.name): configurations produced different output (checksums \(sums.sorted().joined(separator: ", ")))") }
         }
+        let coarse = records.filter(\.hasCoarseClock)
+        if let first = coarse.first {
+            problems.append("\(coarse.count) of \(records.count) records were timed after the guest fell back to the "
+                            + "\(first.clocksource) clocksource (one tick, 4 ms, of resolution): too coarse to compare; run again")
+        }
         return problems
     }
 
