@@ -3,6 +3,7 @@ import Testing
 
 @testable import CosyLab
 import GuestKit
+import _CosyLabTestSupport
 
 @Suite struct ReportTests {
     static func record(_ config: String, _ rep: Int, elapsedMs: Int64, sysMs: Int64 = 0, userMs: Int64 = 0,
@@ -89,6 +90,25 @@ import GuestKit
         let problems = BenchRunner.check(records, workloads: [Self.twoWay], repetitions: 3)
         #expect(problems.count == 1)
         #expect(problems.first?.contains("1 of 6 records were timed after the guest fell back to the jiffies clocksource") == true)
+    }
+
+    @Test func aGuestOnAJiffiesClockStopsBeforeMeasuring() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cosy-clock-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let script = BenchRunner.clockCheck(reading: file.path) + "echo measured"
+        for (clock, coarse) in [("refined-jiffies", true), ("jiffies", true), ("tsc", false), ("kvm-clock", false)] {
+            try Data("\(clock)\n".utf8).write(to: file)
+            let (status, output) = try runTool(["/bin/busybox", "sh", "-c", script])
+            let detector = CoarseClockDetector()
+            for line in output.split(separator: "\n") { _ = detector.accept(String(line)) }
+            if coarse {
+                #expect(status == BenchRunner.coarseClockStatus, "\(clock): \(output)")
+                #expect(detector.clocksource == clock && !output.contains("measured"))
+            } else {
+                #expect(status == 0 && output == "measured\n", "\(clock): \(output)")
+                #expect(detector.clocksource == nil)
+            }
+        }
     }
 
     static let twoWay = Workload(name: "copy", configurations: ["VAN", "COSY"], guestCommand: { _, _ in "" })

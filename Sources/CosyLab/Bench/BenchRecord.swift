@@ -117,5 +117,7 @@ public struct BenchRunInfo: Codable, Sendable {
     public var bootToCommandSeconds: Double?
     public var vmSeconds: Double?
     public var peakRSSKiB: Int?
+    /// Boots refused before this one because the guest had no usable clock.
+    public var coarseClockBoots: Int?
     public var status: String
 }

@@ -62,18 +62,9 @@ public struct Lab: Sendable {
     /// The kernel command line that runs `command` in the guest. Quiet
     /// unless `verboseKernel`: then every message (KUnit results, lockdep
     /// warnings) reaches the console.
-    ///
-    /// `tsc=reliable`: in two benchmark runs every time was a multiple of
-    /// 4.00025 ms, one PIT-based tick: the guest had fallen back to a
-    /// jiffies clocksource, which only happens once the TSC is marked
-    /// unstable. This kernel has no HPET or ACPI PM timer, so the
-    /// clocksource watchdog can only check the TSC against jiffies, and
-    /// under TCG ticks can be late. QEMU's TSC follows the host's monotonic
-    /// clock under TCG and KVM's is invariant, so the check only does harm.
-    /// Records also carry the clocksource, and `bench` refuses coarse ones.
     public static func cmdline(command: String, verboseKernel: Bool = false) -> String {
         let encoded = Data(command.utf8).base64EncodedString()
-        return ["console=ttyS0", "panic=-1", "tsc=reliable", verboseKernel ? "loglevel=7" : "quiet", "cosy.cmd=\(encoded)"]
+        return ["console=ttyS0", "panic=-1", verboseKernel ? "loglevel=7" : "quiet", "cosy.cmd=\(encoded)"]
             .joined(separator: " ")
     }
 
