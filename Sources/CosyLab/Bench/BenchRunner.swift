@@ -68,6 +68,7 @@ public struct BenchRunner {
             try? FileManager.default.moveItem(at: consoleLog, to: kept)
             info.coarseClockBoots = attempt
             guard attempt < BenchRunner.bootAttempts else {
+                info.status = "failed"
                 try BenchRunner.write(info, to: runDir.appendingPathComponent("run.json"))
                 throw LabError("the guest fell back to the \(clock) clocksource in \(attempt) boots in a row: its times would have 4 ms resolution",
                                hint: "this kernel has no HPET or ACPI PM timer, so a TSC calibration against the PIT that a busy host disturbs cannot be checked; run again on a quieter host (consoles kept in \(runDir.path))")
@@ -132,7 +133,8 @@ public struct BenchRunner {
     static let clockCheck = clockCheck(reading: "/sys/devices/system/clocksource/clocksource0/current_clocksource")
 
     static func clockCheck(reading path: String) -> String {
-        "cs=$(cat \(path)); case \"$cs\" in *jiffies) echo \"\(coarseClockMarker)$cs\"; exit \(coarseClockStatus);; esac; "
+        let coarse = BenchRecord.coarseClocksources.sorted().joined(separator: "|")
+        return "cs=$(cat \(path)); case \"$cs\" in \(coarse)) echo \"\(coarseClockMarker)$cs\"; exit \(coarseClockStatus);; esac; "
     }
 
     static func runID(_ date: Date) -> String {
