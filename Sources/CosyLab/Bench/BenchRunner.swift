@@ -120,7 +120,7 @@ public struct BenchRunner {
     }
 
     /// Boots tried when the guest comes up without a usable clock.
-    static let bootAttempts = 3
+    static let bootAttempts = 5
     /// Guest exit status of ``clockCheck`` for a coarse clock (EX_TEMPFAIL).
     static let coarseClockStatus: Int32 = 75
     static let coarseClockMarker = "COSY-CLOCK-COARSE "
